@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install what vmport needs from Debian 12. Idempotent: installs only what is missing, and runs
+# `apt-get update` only when something is. Run as root (or with sudo available).
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git python3
+  clang libclang-rt-14-dev clang-format   # libFuzzer, sanitizers, formatting
+  libcmocka-dev                           # unit tests
+  libwolfssl-dev                          # CTL signatures, X.509 (TLS later)
+  tshark                                  # independent judge of the SCCP wire format
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "bootstrap: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "bootstrap: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer no without a prompt.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "bootstrap: done"
