@@ -36,7 +36,7 @@ struct sccp_msg *port_send(struct sccp_port *p, struct sccp_port_output *out, ui
 }
 
 struct sccp_port_action *port_act(struct sccp_port *p, struct sccp_port_output *out,
-				  enum sccp_port_action_type type)
+                                  enum sccp_port_action_type type)
 {
 	if (out->n_acts >= SCCP_PORT_MAX_ACTS) {
 		p->stats.output_overflow++;
@@ -49,7 +49,7 @@ struct sccp_port_action *port_act(struct sccp_port *p, struct sccp_port_output *
 }
 
 void port_note(struct sccp_port *p, struct sccp_port_output *out, const char *what, uint32_t msg_id,
-	       uint32_t value)
+               uint32_t value)
 {
 	p->stats.ignored++;
 	struct sccp_port_action *a = port_act(p, out, PORT_ACT_NOTE);
@@ -92,7 +92,7 @@ void port_became_idle(struct sccp_port *p, uint64_t now_ms)
 }
 
 void port_send_onhook(struct sccp_port *p, struct sccp_port_output *out, bool has_ref, uint32_t line,
-		      uint32_t call_ref)
+                      uint32_t call_ref)
 {
 	struct sccp_msg *m = port_send(p, out, SCCP_ONHOOK);
 	if (!m || !has_ref)
@@ -273,8 +273,8 @@ int sccp_port_init(struct sccp_port *p, const struct sccp_port_config *cfg)
 		return -EINVAL;
 	if (cfg->n_codecs == 0 || cfg->n_codecs > SCCP_PORT_MAX_CODECS)
 		return -EINVAL;
-	if (cfg->register_timeout_ms == 0 || cfg->unregister_timeout_ms == 0 || cfg->keepalive_default_s == 0 ||
-	    cfg->keepalive_max_missed == 0)
+	if (cfg->register_timeout_ms == 0 || cfg->unregister_timeout_ms == 0 ||
+	    cfg->keepalive_default_s == 0 || cfg->keepalive_max_missed == 0)
 		return -EINVAL;
 
 	memset(p, 0, sizeof(*p));
@@ -344,7 +344,7 @@ static void port_drop_session(struct sccp_port *p, struct sccp_port_output *out,
 static enum sccp_port_call_end call_end_for_close(enum sccp_port_close_reason r)
 {
 	return r == SCCP_CLOSE_RESET || r == SCCP_CLOSE_UNREGISTERED ? SCCP_CALL_END_UNREGISTERED
-								      : SCCP_CALL_END_SIGNALLING_LOST;
+	                                                             : SCCP_CALL_END_SIGNALLING_LOST;
 }
 
 /* Ask the program to close the transport; the port waits in CLOSING for TRANSPORT_DOWN. */
@@ -361,7 +361,7 @@ static void port_close(struct sccp_port *p, struct sccp_port_output *out, enum s
  * progress is finished first; `hang_up` also tells CallManager with OnHook (not after a Reset,
  * when CallManager is already tearing the device down). */
 static void port_start_unregister(struct sccp_port *p, uint64_t now_ms, struct sccp_port_output *out,
-				  enum sccp_port_close_reason why, bool hang_up)
+                                  enum sccp_port_close_reason why, bool hang_up)
 {
 	if (p->state == SCCP_PORT_IN_CALL && hang_up)
 		port_send_onhook(p, out, true, p->call.line_instance, p->call.call_reference);
@@ -407,8 +407,8 @@ static void port_send_register(struct sccp_port *p, struct sccp_port_output *out
 static void port_on_transport_up(struct sccp_port *p, uint64_t now_ms, struct sccp_port_output *out)
 {
 	if (p->state != SCCP_PORT_DOWN) {
-		port_note(p, out, "transport up while a session was open: old session dropped", SCCP_NO_MSG_ID,
-			  p->state);
+		port_note(p, out, "transport up while a session was open: old session dropped",
+		          SCCP_NO_MSG_ID, p->state);
 		port_drop_session(p, out, SCCP_CALL_END_SIGNALLING_LOST);
 	}
 	p->dn[0] = '\0';
@@ -470,7 +470,7 @@ static void port_complete_registration(struct sccp_port *p, uint64_t now_ms, str
 }
 
 static void port_on_register_ack(struct sccp_port *p, const struct sccp_register_ack *ack, uint64_t now_ms,
-				 struct sccp_port_output *out)
+                                 struct sccp_port_output *out)
 {
 	if (p->state != SCCP_PORT_REGISTERING && !port_is_registered(p)) {
 		port_note(p, out, "RegisterAck while not registering", SCCP_REGISTER_ACK, p->state);
@@ -479,7 +479,8 @@ static void port_on_register_ack(struct sccp_port *p, const struct sccp_register
 	p->keepalive_s = ack->keepalive ? ack->keepalive : p->cfg.keepalive_default_s;
 	/* The effective version is the lower of ours and CallManager's (§2.3). Below V11 the layouts
 	 * are the basic ones, sent with header version 0 (an old CallManager answering 5 gets them). */
-	uint8_t v = p->cfg.protocol_version < ack->max_protocol_ver ? p->cfg.protocol_version : ack->max_protocol_ver;
+	uint8_t v =
+	    p->cfg.protocol_version < ack->max_protocol_ver ? p->cfg.protocol_version : ack->max_protocol_ver;
 	p->protocol_version = v;
 	p->hv = v >= SCCP_HV_V11 ? v : SCCP_HV_BASIC;
 	p->keepalives_unanswered = 0;
@@ -500,7 +501,8 @@ static void port_on_capabilities_req(struct sccp_port *p, uint64_t now_ms, struc
 		port_complete_registration(p, now_ms, out);
 }
 
-static void port_on_register_reject(struct sccp_port *p, const struct sccp_text32 *text, struct sccp_port_output *out)
+static void port_on_register_reject(struct sccp_port *p, const struct sccp_text32 *text,
+                                    struct sccp_port_output *out)
 {
 	struct sccp_port_action *a = port_act(p, out, PORT_ACT_REJECTED);
 	if (a)
@@ -535,7 +537,7 @@ static void port_on_keepalive_timer(struct sccp_port *p, uint64_t now_ms, struct
  * Reset and Unregister */
 
 static void port_on_reset(struct sccp_port *p, const struct sccp_u32 *reset, uint64_t now_ms,
-			  struct sccp_port_output *out)
+                          struct sccp_port_output *out)
 {
 	/* Every reset type (1 reset, 2 restart, 3 apply config) means the same to a voicemail port:
 	 * leave and register again, which picks up any new configuration. */
@@ -549,7 +551,8 @@ static void port_on_reset(struct sccp_port *p, const struct sccp_u32 *reset, uin
 		port_start_unregister(p, now_ms, out, SCCP_CLOSE_RESET, false);
 }
 
-static void port_on_unregister_ack(struct sccp_port *p, const struct sccp_u32 *ack, struct sccp_port_output *out)
+static void port_on_unregister_ack(struct sccp_port *p, const struct sccp_u32 *ack,
+                                   struct sccp_port_output *out)
 {
 	if (p->state != SCCP_PORT_UNREGISTERING) {
 		port_note(p, out, "UnregisterAck without an Unregister", SCCP_UNREGISTER_ACK, ack->value);
@@ -560,7 +563,7 @@ static void port_on_unregister_ack(struct sccp_port *p, const struct sccp_u32 *a
 	 * unregisters it on CallManager's side. */
 	if (ack->value != 0)
 		port_note(p, out, "UnregisterAck refused (call still active at CallManager?): closing anyway",
-			  SCCP_UNREGISTER_ACK, ack->value);
+		          SCCP_UNREGISTER_ACK, ack->value);
 	port_close(p, out, p->unregister_reason);
 }
 
@@ -593,7 +596,7 @@ static bool port_call_messages_allowed(struct sccp_port *p)
 }
 
 static void port_on_message(struct sccp_port *p, const struct sccp_msg *m, uint64_t now_ms,
-			    struct sccp_port_output *out)
+                            struct sccp_port_output *out)
 {
 	if (p->state == SCCP_PORT_CLOSING)
 		return; /* what was in flight when we asked to close */
@@ -715,7 +718,7 @@ static void port_on_timer(struct sccp_port *p, uint64_t now_ms, struct sccp_port
 		case SCCP_TIMER_UNREGISTER:
 			if (p->state == SCCP_PORT_UNREGISTERING) {
 				port_note(p, out, "no UnregisterAck: closing anyway", SCCP_UNREGISTER,
-					  p->cfg.unregister_timeout_ms);
+				          p->cfg.unregister_timeout_ms);
 				port_close(p, out, p->unregister_reason);
 			}
 			break;
@@ -732,10 +735,12 @@ static void port_on_timer(struct sccp_port *p, uint64_t now_ms, struct sccp_port
 }
 
 void sccp_port_handle(struct sccp_port *p, const struct sccp_port_event *ev, uint64_t now_ms,
-		      struct sccp_port_output *out)
+                      struct sccp_port_output *out)
 {
-	/* The previous output may still hold keys the program has not wiped. */
-	sccp_secure_wipe(out->acts, sizeof(out->acts));
+	/* The actions of the previous output may still hold keys the program has not wiped. Only
+	 * those (a never-used output with a wild count is wiped whole); new actions start zeroed. */
+	size_t used = out->n_acts <= SCCP_PORT_MAX_ACTS ? out->n_acts : SCCP_PORT_MAX_ACTS;
+	sccp_secure_wipe(out->acts, used * sizeof(out->acts[0]));
 	out->n_msgs = 0;
 	out->n_acts = 0;
 

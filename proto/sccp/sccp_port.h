@@ -67,8 +67,8 @@ struct sccp_port_config {
 	bool request_templates;
 
 	/* Incoming calls (§3.3). */
-	bool answer_calls;           /* CUC port setting "Answer Calls" */
-	bool use_last_redirect;      /* mailbox = lastRedirectingParty rather than originalCalledParty */
+	bool answer_calls;      /* CUC port setting "Answer Calls" */
+	bool use_last_redirect; /* mailbox = lastRedirectingParty rather than originalCalledParty */
 	char pilot_number[SCCP_DN_MAX + 1]; /* a call whose originalCalledParty is this is direct */
 	uint32_t answer_without_info_ms;    /* RingIn with no CallInfo: answer as "direct" after this */
 	/* C→D KeypadButton 0x0A: chan-sccp relays digit 0 as 0x0A, Wireshark's enum calls it 'A'
@@ -80,9 +80,9 @@ struct sccp_port_config {
 
 	/* MWI dialling (§5.2, §9.3; the whole sequence is UNCONFIRMED). */
 	enum sccp_mwi_dial mwi_dial;
-	uint32_t mwi_dial_delay_ms;  /* dial anyway if no CallState OffHook came after OffHookWithCgpn */
-	uint32_t mwi_digit_gap_ms;   /* between KeypadButtons; 0 sends them back to back */
-	uint32_t mwi_hangup_ms;      /* OnHook this long after dialling if no call progress came */
+	uint32_t mwi_dial_delay_ms; /* dial anyway if no CallState OffHook came after OffHookWithCgpn */
+	uint32_t mwi_digit_gap_ms;  /* between KeypadButtons; 0 sends them back to back */
+	uint32_t mwi_hangup_ms;     /* OnHook this long after dialling if no call progress came */
 
 	/* Timers. */
 	uint32_t register_timeout_ms;   /* TRANSPORT_UP → registered, else close */
@@ -124,9 +124,9 @@ struct sccp_port_event {
 		struct sccp_port_mwi_request mwi;
 		struct {
 			uint32_t pass_through_party_id; /* from the OPEN_RX action */
-			uint32_t status;                /* 0 ok, else a media status (§4.2): 8 out of sockets, ... */
-			uint8_t ip[4];                  /* local RTP address, network order */
-			uint16_t port;                  /* local RTP port (even) */
+			uint32_t status; /* 0 ok, else a media status (§4.2): 8 out of sockets, ... */
+			uint8_t ip[4];   /* local RTP address, network order */
+			uint16_t port;   /* local RTP port (even) */
 		} rx_opened;
 		char digit;              /* PORT_EV_DTMF: '0'-'9', '*', '#', 'A'-'D' */
 		uint32_t call_reference; /* PORT_EV_HANGUP: the call meant; 0 = whatever call is up */
@@ -137,8 +137,8 @@ struct sccp_port_event {
  * Actions (port → program) */
 
 enum sccp_port_action_type {
-	PORT_ACT_OPEN_RX,         /* bind a UDP port, set up the inbound (SRTP) context; answer with RX_OPENED */
-	PORT_ACT_START_TX,        /* start sending RTP to the remote address with the outbound context */
+	PORT_ACT_OPEN_RX,  /* bind a UDP port, set up the inbound (SRTP) context; answer with RX_OPENED */
+	PORT_ACT_START_TX, /* start sending RTP to the remote address with the outbound context */
 	PORT_ACT_STOP_TX,
 	PORT_ACT_CLOSE_RX,
 	PORT_ACT_PLAY_GREETING,   /* first media of an answered call: play the mailbox's greeting */
@@ -146,25 +146,25 @@ enum sccp_port_action_type {
 	PORT_ACT_DIGIT,           /* a caller digit (e.g. '#' ends the recording) */
 	PORT_ACT_CLOSE_TRANSPORT, /* close the connection; send TRANSPORT_DOWN once it is closed */
 	PORT_ACT_REGISTERED,
-	PORT_ACT_REJECTED,        /* RegisterReject; a CLOSE_TRANSPORT follows */
-	PORT_ACT_CALL_ENDED,      /* finish and keep the recording; the call is over */
+	PORT_ACT_REJECTED,   /* RegisterReject; a CLOSE_TRANSPORT follows */
+	PORT_ACT_CALL_ENDED, /* finish and keep the recording; the call is over */
 	PORT_ACT_MWI_DONE,
-	PORT_ACT_NOTE,            /* something was ignored or odd: for the log, nothing to do */
+	PORT_ACT_NOTE, /* something was ignored or odd: for the log, nothing to do */
 };
 
 enum sccp_port_close_reason {
-	SCCP_CLOSE_REJECTED,          /* RegisterReject */
-	SCCP_CLOSE_REGISTER_TIMEOUT,  /* no RegisterAck + capabilities exchange in time */
-	SCCP_CLOSE_KEEPALIVE_LOST,    /* keepalive_max_missed KeepAliveAcks missing: fail over */
-	SCCP_CLOSE_RESET,             /* Reset from CallManager: register again */
-	SCCP_CLOSE_UNREGISTERED,      /* UNREGISTER finished (acknowledged, refused or timed out) */
+	SCCP_CLOSE_REJECTED,         /* RegisterReject */
+	SCCP_CLOSE_REGISTER_TIMEOUT, /* no RegisterAck + capabilities exchange in time */
+	SCCP_CLOSE_KEEPALIVE_LOST,   /* keepalive_max_missed KeepAliveAcks missing: fail over */
+	SCCP_CLOSE_RESET,            /* Reset from CallManager: register again */
+	SCCP_CLOSE_UNREGISTERED,     /* UNREGISTER finished (acknowledged, refused or timed out) */
 };
 
 enum sccp_port_call_end {
-	SCCP_CALL_END_REMOTE,         /* CallManager cleared the call (caller hung up) */
-	SCCP_CALL_END_LOCAL,          /* PORT_EV_HANGUP */
-	SCCP_CALL_END_SIGNALLING_LOST,/* transport down, keepalive lost, rejected: finished locally */
-	SCCP_CALL_END_UNREGISTERED,   /* shutdown or Reset */
+	SCCP_CALL_END_REMOTE,          /* CallManager cleared the call (caller hung up) */
+	SCCP_CALL_END_LOCAL,           /* PORT_EV_HANGUP */
+	SCCP_CALL_END_SIGNALLING_LOST, /* transport down, keepalive lost, rejected: finished locally */
+	SCCP_CALL_END_UNREGISTERED,    /* shutdown or Reset */
 };
 
 enum sccp_port_mwi_result {
@@ -185,15 +185,15 @@ struct sccp_port_call_desc {
 	char caller[SCCP_DN_MAX + 1];
 	char caller_name[SCCP_V2_NAME_MAX + 1];
 	char called[SCCP_DN_MAX + 1];
-	uint32_t call_type;        /* raw CallInfo callType */
-	uint32_t redirect_reason;  /* raw reason of the hop the mailbox came from (§3.3: log it) */
-	uint32_t security_status;  /* callSecurityStatus: 3 = encrypted */
+	uint32_t call_type;       /* raw CallInfo callType */
+	uint32_t redirect_reason; /* raw reason of the hop the mailbox came from (§3.3: log it) */
+	uint32_t security_status; /* callSecurityStatus: 3 = encrypted */
 };
 
 struct sccp_port_media {
 	uint32_t pass_through_party_id;
 	uint32_t call_reference;
-	uint32_t codec;       /* compressionType (§2.4) */
+	uint32_t codec; /* compressionType (§2.4) */
 	uint32_t packet_ms;
 	uint32_t rfc2833_payload_type;
 	struct sccp_key_info key; /* OPEN_RX: rx key; START_TX: tx key. algorithm 0 = plain RTP */
@@ -205,7 +205,7 @@ struct sccp_port_media {
 struct sccp_port_action {
 	enum sccp_port_action_type type;
 	union {
-		struct sccp_port_media media;    /* OPEN_RX, START_TX */
+		struct sccp_port_media media; /* OPEN_RX, START_TX */
 		struct {
 			uint32_t pass_through_party_id;
 			uint32_t call_reference;
@@ -235,9 +235,9 @@ struct sccp_port_action {
 			uint32_t last_call_state; /* last CallState seen during the MWI call, or 0 */
 		} mwi_done;
 		struct {
-			const char *what;  /* static text */
-			uint32_t msg_id;   /* the message concerned, or UINT32_MAX */
-			uint32_t value;    /* a number that explains it (passThru, callRef, status) */
+			const char *what; /* static text */
+			uint32_t msg_id;  /* the message concerned, or UINT32_MAX */
+			uint32_t value;   /* a number that explains it (passThru, callRef, status) */
 		} note;
 	} u;
 };
@@ -300,27 +300,27 @@ struct sccp_port_leg {
 struct sccp_port_call {
 	uint32_t call_reference;
 	uint32_t line_instance;
-	bool info_seen;        /* CallInfo for call_reference arrived (it may precede RingIn) */
+	bool info_seen; /* CallInfo for call_reference arrived (it may precede RingIn) */
 	bool greeting_started;
 	struct sccp_port_call_desc desc;
 	struct sccp_port_leg rx, tx;
 };
 
 enum sccp_port_mwi_phase {
-	SCCP_MWI_PHASE_NONE,      /* no MWI call; the MWI timer, if set, starts the next queued one */
-	SCCP_MWI_PHASE_OFFHOOK,   /* OffHookWithCgpn sent; CallState OffHook awaited */
-	SCCP_MWI_PHASE_DIGITS,    /* sending KeypadButtons */
-	SCCP_MWI_PHASE_PROGRESS,  /* dialled; call progress awaited */
+	SCCP_MWI_PHASE_NONE,     /* no MWI call; the MWI timer, if set, starts the next queued one */
+	SCCP_MWI_PHASE_OFFHOOK,  /* OffHookWithCgpn sent; CallState OffHook awaited */
+	SCCP_MWI_PHASE_DIGITS,   /* sending KeypadButtons */
+	SCCP_MWI_PHASE_PROGRESS, /* dialled; call progress awaited */
 };
 
 struct sccp_port {
 	struct sccp_port_config cfg;
 	enum sccp_port_state state;
-	uint32_t hv;               /* header version of what we send */
-	uint8_t protocol_version;  /* negotiated; 0 until RegisterAck */
+	uint32_t hv;              /* header version of what we send */
+	uint8_t protocol_version; /* negotiated; 0 until RegisterAck */
 	bool got_register_ack;
 	bool answered_capabilities;
-	char dn[SCCP_DN_MAX + 1];  /* own directory number, from LineStatRes */
+	char dn[SCCP_DN_MAX + 1]; /* own directory number, from LineStatRes */
 	uint32_t keepalive_s;
 	uint32_t keepalives_unanswered;
 	enum sccp_port_close_reason unregister_reason;
@@ -328,7 +328,7 @@ struct sccp_port {
 	uint32_t rng;
 
 	struct sccp_port_call call; /* RINGING / IN_CALL; in IDLE it may hold an early CallInfo */
-	bool has_last_call;          /* the call just finished: its stragglers are not news */
+	bool has_last_call;         /* the call just finished: its stragglers are not news */
 	uint32_t last_call_reference;
 
 	struct sccp_port_mwi_request mwi_queue[SCCP_PORT_MWI_QUEUE];
@@ -349,9 +349,10 @@ struct sccp_port {
  * more codecs than CapabilitiesRes carries, zero timeouts). The port starts DOWN. */
 int sccp_port_init(struct sccp_port *p, const struct sccp_port_config *cfg);
 
-/* Feed one event. `out` is overwritten (its previous key material wiped first). */
+/* Feed one event. `out` is overwritten: the actions it held from the previous call (and so their
+ * keys) are wiped first. Give it zeroed, or as the previous call left it. */
 void sccp_port_handle(struct sccp_port *p, const struct sccp_port_event *ev, uint64_t now_ms,
-		      struct sccp_port_output *out);
+                      struct sccp_port_output *out);
 
 enum sccp_port_state sccp_port_state(const struct sccp_port *p);
 const char *sccp_port_state_name(enum sccp_port_state s);
@@ -362,7 +363,7 @@ const char *sccp_port_mwi_result_text(enum sccp_port_mwi_result r);
 uint64_t sccp_port_next_deadline(const struct sccp_port *p);
 const char *sccp_port_directory_number(const struct sccp_port *p); /* "" until LineStatRes */
 uint32_t sccp_port_header_version(const struct sccp_port *p);
-size_t sccp_port_mwi_pending(const struct sccp_port *p);           /* queued, not yet started */
+size_t sccp_port_mwi_pending(const struct sccp_port *p); /* queued, not yet started */
 const struct sccp_port_stats *sccp_port_stats(const struct sccp_port *p);
 
 /* Zero memory in a way the compiler may not drop (keys, decoded messages that carried keys). */

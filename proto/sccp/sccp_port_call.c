@@ -8,7 +8,7 @@
  * Mailbox choice (§3.3) */
 
 static void call_desc_from_info(const struct sccp_port *p, const struct sccp_call_info *ci,
-				struct sccp_port_call_desc *d)
+                                struct sccp_port_call_desc *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->call_reference = ci->call_reference;
@@ -21,8 +21,9 @@ static void call_desc_from_info(const struct sccp_port *p, const struct sccp_cal
 	/* Forwarded: CallManager says so, or the first number dialled is neither our pilot nor the
 	 * number that reached us (a direct call to the pilot has originalCalled = called = pilot). */
 	const char *orig = ci->original_called_party;
-	bool forwarded = ci->call_type == SCCP_CALL_FORWARD ||
-			 (orig[0] && strcmp(orig, p->cfg.pilot_number) != 0 && strcmp(orig, ci->called_party) != 0);
+	bool forwarded =
+	    ci->call_type == SCCP_CALL_FORWARD ||
+	    (orig[0] && strcmp(orig, p->cfg.pilot_number) != 0 && strcmp(orig, ci->called_party) != 0);
 	if (!forwarded)
 		return;
 
@@ -91,7 +92,7 @@ static void call_answer(struct sccp_port *p, struct sccp_port_output *out)
 }
 
 static void call_ring_in(struct sccp_port *p, const struct sccp_call_state *cs, uint64_t now_ms,
-			 struct sccp_port_output *out)
+                         struct sccp_port_output *out)
 {
 	if (!p->cfg.answer_calls)
 		return; /* CUC "Answer Calls" off: let CallManager hunt on */
@@ -116,13 +117,13 @@ void port_call_on_answer_timer(struct sccp_port *p, uint64_t now_ms, struct sccp
 		return;
 	/* Better a direct-call greeting than a caller left ringing. */
 	port_note(p, out, "no CallInfo for the ringing call: answered as a direct call", SCCP_CALL_INFO,
-		  p->call.call_reference);
+	          p->call.call_reference);
 	p->call.desc.call_reference = p->call.call_reference;
 	call_answer(p, out);
 }
 
 void port_call_on_call_state(struct sccp_port *p, const struct sccp_call_state *cs, uint64_t now_ms,
-			     struct sccp_port_output *out)
+                             struct sccp_port_output *out)
 {
 	uint32_t ref = cs->call_reference;
 	switch (p->state) {
@@ -155,7 +156,7 @@ void port_call_on_call_state(struct sccp_port *p, const struct sccp_call_state *
 }
 
 void port_call_on_call_info(struct sccp_port *p, const struct sccp_msg *m, uint64_t now_ms,
-			    struct sccp_port_output *out)
+                            struct sccp_port_output *out)
 {
 	(void)now_ms;
 	const struct sccp_call_info *ci = &m->u.call_info;
@@ -216,8 +217,8 @@ static bool key_supported(const struct sccp_key_info *k)
 	}
 }
 
-static void send_orc_ack(struct sccp_port *p, struct sccp_port_output *out, uint32_t status, const uint8_t ip[4],
-			 uint32_t port, uint32_t pass_through, uint32_t call_ref)
+static void send_orc_ack(struct sccp_port *p, struct sccp_port_output *out, uint32_t status,
+                         const uint8_t ip[4], uint32_t port, uint32_t pass_through, uint32_t call_ref)
 {
 	struct sccp_msg *m = port_send(p, out, SCCP_OPEN_RECEIVE_CHANNEL_ACK);
 	if (!m)
@@ -232,22 +233,26 @@ static void send_orc_ack(struct sccp_port *p, struct sccp_port_output *out, uint
 	a->call_reference = call_ref;
 }
 
-/* Stragglers of a call that ended, or anything while unregistering: quiet. Otherwise: a note. */
+/* Media messages outside an answered call. The tail of the call that just ended (same callRef,
+ * or no callRef to tell) and anything while unregistering are expected; the rest is noted. */
 static void call_media_out_of_place(struct sccp_port *p, struct sccp_port_output *out, const char *what,
-				   uint32_t msg_id, uint32_t value)
+                                    uint32_t msg_id, bool has_ref, uint32_t call_ref, uint32_t value)
 {
-	if (p->state == SCCP_PORT_UNREGISTERING || p->has_last_call)
+	if (p->state == SCCP_PORT_UNREGISTERING)
+		return;
+	if (has_ref ? call_is_recent(p, call_ref) : p->has_last_call)
 		return;
 	port_note(p, out, what, msg_id, value);
 }
 
 void port_call_on_open_receive_channel(struct sccp_port *p, const struct sccp_open_receive_channel *orc,
-				       struct sccp_port_output *out)
+                                       struct sccp_port_output *out)
 {
 	struct sccp_port_call *c = &p->call;
 	if (p->state != SCCP_PORT_IN_CALL) {
 		call_media_out_of_place(p, out, "OpenReceiveChannel without an answered call: ignored",
-					SCCP_OPEN_RECEIVE_CHANNEL, orc->pass_through_party_id);
+		                        SCCP_OPEN_RECEIVE_CHANNEL, orc->call_reference != 0,
+		                        orc->call_reference, orc->pass_through_party_id);
 		return;
 	}
 	uint32_t pass = orc->pass_through_party_id;
@@ -256,29 +261,33 @@ void port_call_on_open_receive_channel(struct sccp_port *p, const struct sccp_op
 		 * receive channel per call. */
 		if (c->rx.pass_through_party_id == pass) {
 			if (c->rx.acked)
-				send_orc_ack(p, out, SCCP_MEDIA_OK, c->rx.ip, c->rx.port, pass, c->call_reference);
+				send_orc_ack(p, out, SCCP_MEDIA_OK, c->rx.ip, c->rx.port, pass,
+				             c->call_reference);
 			return;
 		}
-		port_note(p, out, "second OpenReceiveChannel while one is open: refused", SCCP_OPEN_RECEIVE_CHANNEL, pass);
-		send_orc_ack(p, out, SCCP_MEDIA_NOT_ENOUGH_CHANNELS, p->cfg.station_ip, 0, pass, c->call_reference);
+		port_note(p, out, "second OpenReceiveChannel while one is open: refused",
+		          SCCP_OPEN_RECEIVE_CHANNEL, pass);
+		send_orc_ack(p, out, SCCP_MEDIA_NOT_ENOUGH_CHANNELS, p->cfg.station_ip, 0, pass,
+		             c->call_reference);
 		return;
 	}
 	if (!codec_supported(p, orc->compression_type)) {
-		port_note(p, out, "OpenReceiveChannel with a codec we did not offer", SCCP_OPEN_RECEIVE_CHANNEL,
-			  orc->compression_type);
+		port_note(p, out, "OpenReceiveChannel with a codec we did not offer",
+		          SCCP_OPEN_RECEIVE_CHANNEL, orc->compression_type);
 		send_orc_ack(p, out, SCCP_MEDIA_INVALID_CODEC, p->cfg.station_ip, 0, pass, c->call_reference);
 		return;
 	}
 	/* Short CallManager 4.x bodies carry no key block: such a call is plain RTP. */
 	if (orc->has_key && !key_supported(&orc->rx_key)) {
-		port_note(p, out, "OpenReceiveChannel with an unsupported SRTP suite", SCCP_OPEN_RECEIVE_CHANNEL,
-			  orc->rx_key.algorithm);
-		send_orc_ack(p, out, SCCP_MEDIA_ENC_DEC_FAILED, p->cfg.station_ip, 0, pass, c->call_reference);
+		port_note(p, out, "OpenReceiveChannel with an unsupported SRTP suite",
+		          SCCP_OPEN_RECEIVE_CHANNEL, orc->rx_key.algorithm);
+		send_orc_ack(p, out, SCCP_MEDIA_ENC_DEC_FAILED, p->cfg.station_ip, 0, pass,
+		             c->call_reference);
 		return;
 	}
 	if (orc->call_reference && orc->call_reference != c->call_reference)
 		port_note(p, out, "OpenReceiveChannel names another callReference: accepted for our call",
-			  SCCP_OPEN_RECEIVE_CHANNEL, orc->call_reference);
+		          SCCP_OPEN_RECEIVE_CHANNEL, orc->call_reference);
 
 	struct sccp_port_action *a = port_act(p, out, PORT_ACT_OPEN_RX);
 	if (!a)
@@ -296,11 +305,13 @@ void port_call_on_open_receive_channel(struct sccp_port *p, const struct sccp_op
 		md->key = orc->rx_key; /* the one copy; the port keeps none */
 }
 
-void port_call_on_rx_opened(struct sccp_port *p, const struct sccp_port_event *ev, struct sccp_port_output *out)
+void port_call_on_rx_opened(struct sccp_port *p, const struct sccp_port_event *ev,
+                            struct sccp_port_output *out)
 {
 	struct sccp_port_call *c = &p->call;
 	uint32_t pass = ev->u.rx_opened.pass_through_party_id;
-	if (p->state != SCCP_PORT_IN_CALL || !c->rx.active || c->rx.acked || c->rx.pass_through_party_id != pass) {
+	if (p->state != SCCP_PORT_IN_CALL || !c->rx.active || c->rx.acked ||
+	    c->rx.pass_through_party_id != pass) {
 		port_note(p, out, "RX_OPENED for no pending OpenReceiveChannel", SCCP_NO_MSG_ID, pass);
 		return;
 	}
@@ -316,7 +327,7 @@ void port_call_on_rx_opened(struct sccp_port *p, const struct sccp_port_event *e
 }
 
 static void send_smt_failure(struct sccp_port *p, struct sccp_port_output *out,
-			     const struct sccp_start_media_transmission *smt, uint32_t status)
+                             const struct sccp_start_media_transmission *smt, uint32_t status)
 {
 	struct sccp_port_call *c = &p->call;
 	if (p->cfg.send_smt_ack) {
@@ -344,36 +355,38 @@ static void send_smt_failure(struct sccp_port *p, struct sccp_port_output *out,
 }
 
 void port_call_on_start_media(struct sccp_port *p, const struct sccp_start_media_transmission *smt,
-			      struct sccp_port_output *out)
+                              struct sccp_port_output *out)
 {
 	struct sccp_port_call *c = &p->call;
 	uint32_t pass = smt->pass_through_party_id;
 	if (p->state != SCCP_PORT_IN_CALL) {
 		call_media_out_of_place(p, out, "StartMediaTransmission without an answered call: ignored",
-					SCCP_START_MEDIA_TRANSMISSION, pass);
+		                        SCCP_START_MEDIA_TRANSMISSION, smt->call_reference != 0,
+		                        smt->call_reference, pass);
 		return;
 	}
 	/* CallManager names the port's media endpoint with the passThroughPartyId it gave in
 	 * OpenReceiveChannel; any other id is not ours. */
 	if (!c->rx.active || c->rx.pass_through_party_id != pass) {
 		port_note(p, out, "StartMediaTransmission for an unknown passThroughPartyId: ignored",
-			  SCCP_START_MEDIA_TRANSMISSION, pass);
+		          SCCP_START_MEDIA_TRANSMISSION, pass);
 		return;
 	}
 	if (c->tx.active) {
 		port_note(p, out, "StartMediaTransmission while already transmitting: ignored",
-			  SCCP_START_MEDIA_TRANSMISSION, pass);
+		          SCCP_START_MEDIA_TRANSMISSION, pass);
 		return;
 	}
 	if (!codec_supported(p, smt->compression_type)) {
-		port_note(p, out, "StartMediaTransmission with a codec we did not offer", SCCP_START_MEDIA_TRANSMISSION,
-			  smt->compression_type);
+		port_note(p, out, "StartMediaTransmission with a codec we did not offer",
+		          SCCP_START_MEDIA_TRANSMISSION, smt->compression_type);
 		send_smt_failure(p, out, smt, SCCP_MEDIA_INVALID_CODEC);
 		return;
 	}
 	if ((smt->has_key && !key_supported(&smt->tx_key)) || smt->remote_ip.type != 0) {
 		port_note(p, out, "StartMediaTransmission with an unsupported SRTP suite or address type",
-			  SCCP_START_MEDIA_TRANSMISSION, smt->has_key ? smt->tx_key.algorithm : smt->remote_ip.type);
+		          SCCP_START_MEDIA_TRANSMISSION,
+		          smt->has_key ? smt->tx_key.algorithm : smt->remote_ip.type);
 		send_smt_failure(p, out, smt, SCCP_MEDIA_ENC_DEC_FAILED);
 		return;
 	}
@@ -427,11 +440,14 @@ void port_call_on_stop_media(struct sccp_port *p, const struct sccp_msg *m, stru
 	struct sccp_port_leg *leg = is_rx ? &c->rx : &c->tx;
 	if (p->state != SCCP_PORT_IN_CALL || !leg->active || leg->pass_through_party_id != pass) {
 		if (p->state == SCCP_PORT_IN_CALL)
-			port_note(p, out, is_rx ? "CloseReceiveChannel for no open channel"
-						: "StopMediaTransmission for no transmission",
-				  m->id, pass);
+			port_note(p, out,
+			          is_rx ? "CloseReceiveChannel for no open channel"
+			                : "StopMediaTransmission for no transmission",
+			          m->id, pass);
 		else
-			call_media_out_of_place(p, out, "media close without an answered call", m->id, pass);
+			call_media_out_of_place(p, out, "media close without an answered call", m->id,
+			                        m->u.stop_media.has_call_reference,
+			                        m->u.stop_media.call_reference, pass);
 		return;
 	}
 	struct sccp_port_action *a = port_act(p, out, is_rx ? PORT_ACT_CLOSE_RX : PORT_ACT_STOP_TX);
@@ -446,7 +462,8 @@ void port_call_on_stop_media(struct sccp_port *p, const struct sccp_msg *m, stru
 /* ---------------------------------------------------------------------------------------------
  * Caller digits (§3.6) */
 
-static void emit_digit(struct sccp_port *p, struct sccp_port_output *out, char digit, enum sccp_digit_source src)
+static void emit_digit(struct sccp_port *p, struct sccp_port_output *out, char digit,
+                       enum sccp_digit_source src)
 {
 	struct sccp_port_action *a = port_act(p, out, PORT_ACT_DIGIT);
 	if (!a)
@@ -490,10 +507,12 @@ static char tone_digit(uint32_t tone)
 	}
 }
 
-void port_call_on_keypad(struct sccp_port *p, const struct sccp_keypad_button *kb, struct sccp_port_output *out)
+void port_call_on_keypad(struct sccp_port *p, const struct sccp_keypad_button *kb,
+                         struct sccp_port_output *out)
 {
 	if (p->state != SCCP_PORT_IN_CALL) {
-		call_media_out_of_place(p, out, "KeypadButton without an answered call", SCCP_KEYPAD_BUTTON, kb->button);
+		call_media_out_of_place(p, out, "KeypadButton without an answered call", SCCP_KEYPAD_BUTTON,
+		                        kb->has_call, kb->call_reference, kb->button);
 		return;
 	}
 	char d = keypad_digit(p, kb->button);
@@ -504,7 +523,8 @@ void port_call_on_keypad(struct sccp_port *p, const struct sccp_keypad_button *k
 	emit_digit(p, out, d, SCCP_DIGIT_KEYPAD);
 }
 
-void port_call_on_start_tone(struct sccp_port *p, const struct sccp_start_tone *st, struct sccp_port_output *out)
+void port_call_on_start_tone(struct sccp_port *p, const struct sccp_start_tone *st,
+                             struct sccp_port_output *out)
 {
 	char d = tone_digit(st->tone);
 	if (p->state == SCCP_PORT_IN_CALL && d)
@@ -520,7 +540,7 @@ void port_call_on_dtmf(struct sccp_port *p, char digit, struct sccp_port_output 
 {
 	if (p->state != SCCP_PORT_IN_CALL || !is_dtmf_char(digit)) {
 		port_note(p, out, "RFC 2833 digit outside a call, or not a DTMF digit", SCCP_NO_MSG_ID,
-			  (uint32_t)(uint8_t)digit);
+		          (uint32_t)(uint8_t)digit);
 		return;
 	}
 	emit_digit(p, out, digit, SCCP_DIGIT_RFC2833);
@@ -529,7 +549,8 @@ void port_call_on_dtmf(struct sccp_port *p, char digit, struct sccp_port_output 
 /* ---------------------------------------------------------------------------------------------
  * Local hang-up */
 
-void port_call_on_hangup(struct sccp_port *p, uint32_t call_ref, uint64_t now_ms, struct sccp_port_output *out)
+void port_call_on_hangup(struct sccp_port *p, uint32_t call_ref, uint64_t now_ms,
+                         struct sccp_port_output *out)
 {
 	struct sccp_port_call *c = &p->call;
 	if (p->state != SCCP_PORT_IN_CALL || (call_ref && call_ref != c->call_reference)) {
