@@ -9,6 +9,8 @@ packages=(
   libcmocka-dev                           # unit tests
   libwolfssl-dev                          # CTL signatures, X.509 (TLS later)
   tshark                                  # independent judge of the SCCP wire format
+  libinih-dev                             # the configuration file
+  autoconf automake libtool dpkg-dev      # building wolfSSL from Debian's source package
 )
 
 missing=()
@@ -20,15 +22,17 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "bootstrap: all ${#packages[@]} packages present"
-  exit 0
+else
+  echo "bootstrap: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  # tshark asks whether non-root users may capture; answer no without a prompt.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "bootstrap: installing ${missing[*]}"
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-# tshark asks whether non-root users may capture; answer no without a prompt.
-echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-echo "bootstrap: done"
+# wolfSSL from Debian's source with vmport's options (cached in build/deps; about a minute once).
+prefix=$("$(dirname "$0")/build-wolfssl.sh")
+echo "bootstrap: wolfSSL ready at $prefix"
