@@ -30,7 +30,7 @@ CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVMPORT_FUZ
 cmake --build build-fuzz -j"$jobs"
 fuzz_pass=0
 fuzz_fail=0
-for target in build-fuzz/bin/fuzz_*; do
+for target in "$root"/build-fuzz/bin/fuzz_*; do
   [ -x "$target" ] || continue
   name=$(basename "$target")
   seeds="$root/tests/fuzz/corpus/$name"
@@ -46,6 +46,6 @@ for target in build-fuzz/bin/fuzz_*; do
   rm -rf "$work" "$work.log"
 done
 echo "fuzz: $fuzz_pass passed, $fuzz_fail failed"
-[ "$fuzz_fail" -eq 0 ]
+[ "$fuzz_fail" -eq 0 ] && [ "$fuzz_pass" -gt 0 ]
 
 section "done in $(( $(date +%s) - start )) s"
