@@ -521,7 +521,8 @@ struct sccp_register_token_req {
 	uint32_t instance;
 	uint8_t station_ip[4];
 	uint32_t device_type;
-	bool has_ipv6;
+	/* Always sent in the long form (address area + u32): Wireshark and chan-sccp know no other.
+	 * A short form received decodes with these zero. */
 	uint8_t ipv6_addr[16];
 	uint32_t unknown;
 };

@@ -737,10 +737,10 @@ static void port_on_timer(struct sccp_port *p, uint64_t now_ms, struct sccp_port
 void sccp_port_handle(struct sccp_port *p, const struct sccp_port_event *ev, uint64_t now_ms,
                       struct sccp_port_output *out)
 {
-	/* The actions of the previous output may still hold keys the program has not wiped. Only
-	 * those (a never-used output with a wild count is wiped whole); new actions start zeroed. */
-	size_t used = out->n_acts <= SCCP_PORT_MAX_ACTS ? out->n_acts : SCCP_PORT_MAX_ACTS;
-	sccp_secure_wipe(out->acts, used * sizeof(out->acts[0]));
+	/* The previous output may still hold keys the program has not wiped. Only the key slots,
+	 * and without reading the output first: it may be fresh, uninitialised memory. */
+	for (size_t i = 0; i < SCCP_PORT_MAX_ACTS; i++)
+		sccp_secure_wipe(&out->acts[i].u.media.key, sizeof(out->acts[i].u.media.key));
 	out->n_msgs = 0;
 	out->n_acts = 0;
 

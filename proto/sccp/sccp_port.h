@@ -15,11 +15,13 @@
  *   PORT_ACT_STOP_TX. Every answered call ends with exactly one PORT_ACT_CALL_ENDED, which comes
  *   after the CLOSE_RX / STOP_TX of its media legs. Every MWI request accepted by
  *   sccp_port_handle() ends with exactly one PORT_ACT_MWI_DONE, unless it is still queued.
- * - Actions of one output are meant to be carried out in order.
+ * - Actions of one output are meant to be carried out in order. The port is consistent between
+ *   calls, so carrying one out may feed the port again (an OPEN_RX answered at once with
+ *   RX_OPENED), with another output.
  * - Key material: OpenReceiveChannel / StartMediaTransmission keys are copied once, into the
  *   OPEN_RX / START_TX action. The port keeps no copy. The next sccp_port_handle() on the same
- *   output wipes it; the program should wipe its own copies (and the decoded message it passed
- *   in) with sccp_secure_wipe() once the media side has taken them.
+ *   output wipes it; the program should wipe the output, its own copies and the decoded message
+ *   it passed in with sccp_secure_wipe() once the media side has taken them.
  */
 #ifndef VMPORT_SCCP_PORT_H
 #define VMPORT_SCCP_PORT_H
@@ -349,8 +351,8 @@ struct sccp_port {
  * more codecs than CapabilitiesRes carries, zero timeouts). The port starts DOWN. */
 int sccp_port_init(struct sccp_port *p, const struct sccp_port_config *cfg);
 
-/* Feed one event. `out` is overwritten: the actions it held from the previous call (and so their
- * keys) are wiped first. Give it zeroed, or as the previous call left it. */
+/* Feed one event. `out` is overwritten and need not be initialised; the key slots it held from a
+ * previous call are wiped first. */
 void sccp_port_handle(struct sccp_port *p, const struct sccp_port_event *ev, uint64_t now_ms,
                       struct sccp_port_output *out);
 

@@ -228,13 +228,10 @@ void sccp_walk_register_token_req(struct sccp_cur *c, struct sccp_msg *m)
 	cur_u32(c, &t->instance);
 	cur_bytes(c, t->station_ip, 4);
 	cur_u32(c, &t->device_type);
-	/* Wireshark and chan-sccp know only the long form (address area + u32): always send it
-	 * whole, whatever has_ipv6 says; accept the short form on decode. */
-	bool present = true;
-	if (!cur_opt(c, &present, 16))
+	/* Wireshark and chan-sccp know only the long form (address area + u32): always send it;
+	 * accept the short form on decode (the rest reads as zero). */
+	if (!c->enc && cur_left(c) < 16)
 		return;
-	if (!c->enc)
-		t->has_ipv6 = present;
 	cur_bytes(c, t->ipv6_addr, sizeof(t->ipv6_addr));
 	if (cur_has(c, 4))
 		cur_u32(c, &t->unknown);

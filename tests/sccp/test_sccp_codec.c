@@ -220,7 +220,6 @@ static bool fill_msg(struct sccp_msg *m, uint32_t id, uint32_t hv)
 		t->instance = 1;
 		memcpy(t->station_ip, ((const uint8_t[]){192, 168, 1, 50}), 4);
 		t->device_type = 80;
-		t->has_ipv6 = true;
 		t->ipv6_addr[0] = 0x20;
 		t->ipv6_addr[1] = 0x01;
 		t->unknown = 1;

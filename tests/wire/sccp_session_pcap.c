@@ -1103,7 +1103,6 @@ static void others(struct stream *s)
 	m->u.register_token_req.instance = 1;
 	memcpy(m->u.register_token_req.station_ip, (uint8_t[4]){127, 0, 0, 1}, 4);
 	m->u.register_token_req.device_type = 80;
-	m->u.register_token_req.has_ipv6 = true; /* the 52-byte form: see README, RegisterTokenReq */
 	E(C_DEVICE_NAME, DEVICE_NAME);
 	E(C_STATION_IP, "1.0.0.127"); /* Wireshark reads this one as an LE integer: see README */
 	E_hex(C_DEVICE_TYPE, 80);
