@@ -3,5 +3,12 @@
 #define VMPORT_CMD_H
 
 int cmd_decode(int argc, char **argv);
+int cmd_ctl(int argc, char **argv);
+int cmd_ca(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_mwi(int argc, char **argv);
+int cmd_messages(int argc, char **argv);
+int cmd_labcm(int argc, char **argv);
 
 #endif

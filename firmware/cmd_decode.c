@@ -54,8 +54,8 @@ static int decode_hex_args(int argc, char **argv)
 		static uint8_t pdu[SCCP_MAX_PDU + 64];
 		long n = hex_to_bytes(argv[i], pdu, sizeof(pdu));
 		if (n < 0) {
-			fprintf(stderr, "vmport decode: argument %d is not hex (or longer than %u bytes)\n", i,
-				SCCP_MAX_PDU);
+			fprintf(stderr, "vmport decode: argument %d is not hex (or longer than %u bytes)\n",
+			        i, SCCP_MAX_PDU);
 			failures++;
 			continue;
 		}
@@ -68,7 +68,8 @@ static int decode_hex_args(int argc, char **argv)
 		if (rc == SCCP_ERR_UNKNOWN_ID)
 			printf("unknown message id 0x%04X hv=%u, %ld bytes: skipped\n", m.id, m.hv, n);
 		else
-			fprintf(stderr, "vmport decode: argument %d (%ld bytes): %s\n", i, n, sccp_strerror(rc));
+			fprintf(stderr, "vmport decode: argument %d (%ld bytes): %s\n", i, n,
+			        sccp_strerror(rc));
 		failures++;
 	}
 	return failures ? 1 : 0;
@@ -105,11 +106,12 @@ static int decode_stream_file(const char *path)
 				print_msg(&m);
 				messages++;
 			} else if (rc == SCCP_ERR_SHORT_BODY || rc == SCCP_ERR_INVALID) {
-				printf("malformed %s (0x%04X): %s\n", sccp_msg_name(m.id) ? sccp_msg_name(m.id) : "?",
-				       m.id, sccp_strerror(rc));
+				printf("malformed %s (0x%04X): %s\n",
+				       sccp_msg_name(m.id) ? sccp_msg_name(m.id) : "?", m.id,
+				       sccp_strerror(rc));
 			} else {
-				fprintf(stderr, "vmport decode: %s: stream broken after %zu messages: %s\n", path,
-					messages, sccp_strerror(rc));
+				fprintf(stderr, "vmport decode: %s: stream broken after %zu messages: %s\n",
+				        path, messages, sccp_strerror(rc));
 				status = 1;
 				break;
 			}
@@ -119,7 +121,7 @@ static int decode_stream_file(const char *path)
 	}
 	if (!status && sccp_stream_buffered(&s) > 0) {
 		fprintf(stderr, "vmport decode: %s: %zu trailing bytes do not make a whole message\n", path,
-			sccp_stream_buffered(&s));
+		        sccp_stream_buffered(&s));
 		status = 1;
 	}
 	printf("%zu messages, %u unknown ids skipped, %u malformed\n", messages, s.unknown_count,

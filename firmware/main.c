@@ -23,9 +23,22 @@ static int cmd_version(int argc, char **argv)
 }
 
 static const struct vmport_cmd commands[] = {
-	{"version", cmd_version, "version                 print the version"},
-	{"decode", cmd_decode,
-	 "decode HEX... | -f FILE decode SCCP PDUs given as hex, or a raw SCCP byte stream from FILE (- for stdin)"},
+    {"version", cmd_version, "version                 print the version"},
+    {"decode", cmd_decode,
+     "decode HEX... | -f FILE decode SCCP PDUs given as hex, or a raw SCCP byte stream from FILE (- for "
+     "stdin)"},
+    {"ctl", cmd_ctl,
+     "ctl show FILE [-c CONF] | show --fetch -c CONF [--timeout MS]  the CTL as CUCM's `show ctl`"},
+    {"run", cmd_run,
+     "run -c CONF [-v]         run the port group in the foreground (SIGTERM: unregister, exit)"},
+    {"status", cmd_status, "status -c CONF          one line per port of the running port group"},
+    {"mwi", cmd_mwi, "mwi on|off EXT -c CONF  set or clear the message-waiting lamp of EXT"},
+    {"messages", cmd_messages, "messages heard EXT -c CONF  mark EXT's messages heard (MWI off)"},
+    {"ca", cmd_ca, "ca init|export-root|show -c CONF [-o ROOT.pem]  the root CA and port certificates"},
+    {"labcm", cmd_labcm,
+     "labcm -c LABCONF | status -c LABCONF | call --from N --to N [--forward-to-voicemail] [--play F] "
+     "[--record F] "
+     "[--seconds N] -c LABCONF  the lab CallManager"},
 };
 
 static void usage(FILE *to)

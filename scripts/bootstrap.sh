@@ -4,12 +4,13 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config git python3
+  build-essential cmake pkg-config git python3 openssl
   clang libclang-rt-14-dev clang-format   # libFuzzer, sanitizers, formatting
   libcmocka-dev                           # unit tests
-  libwolfssl-dev                          # CTL signatures, X.509 (TLS later)
+  libwolfssl-dev libsrtp2-dev             # CTL signatures, X.509 (TLS later); SRTP
   tshark                                  # independent judge of the SCCP wire format
-  libinih-dev                             # the configuration file
+  libinih-dev libasound2-dev              # the configuration file; ALSA for hal/audio
+  libcurl4-gnutls-dev tftpd-hpa           # CTLFile.tlv by TFTP (client; test server)
   autoconf automake libtool dpkg-dev      # building wolfSSL from Debian's source package
 )
 

@@ -119,7 +119,8 @@ static bool dev_has_call(const struct cm_device *d)
 
 static void dev_arm_keepalive(struct cm_device *d, uint64_t now_ms)
 {
-	dev_arm(d, CM_TIMER_KEEPALIVE, now_ms + 2u * (uint64_t)d->cfg.keepalive_s * 1000u + d->cfg.keepalive_grace_ms);
+	dev_arm(d, CM_TIMER_KEEPALIVE,
+	        now_ms + 2u * (uint64_t)d->cfg.keepalive_s * 1000u + d->cfg.keepalive_grace_ms);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -542,6 +543,8 @@ static void dev_on_register(struct cm_device *d, const struct sccp_register *reg
                             struct cm_device_output *out)
 {
 	const char *name = reg->device_name;
+	/* Kept even when refused: the program's log names who was turned away. */
+	cm_strcpy(d->name, sizeof(d->name), name);
 	if (!name[0]) {
 		dev_reject(d, out, CM_REJECT_UNKNOWN);
 		return;
@@ -562,7 +565,6 @@ static void dev_on_register(struct cm_device *d, const struct sccp_register *reg
 		return;
 	}
 
-	cm_strcpy(d->name, sizeof(d->name), name);
 	d->device_type = reg->device_type;
 	d->phone_features = reg->has_ext ? reg->phone_features : 0;
 	/* A Register without the protocol byte comes from a basic (pre-V5) station. The effective
@@ -694,7 +696,8 @@ static void dev_on_unregister(struct cm_device *d, struct cm_device_output *out)
 		/* chan-sccp refuses while the device has a call (NAK, 2): it must hang up first. */
 		if (m)
 			m->u.unregister_ack.value = 2;
-		dev_note(d, out, "Unregister during a call: refused (NAK)", SCCP_UNREGISTER, d->call.call_reference);
+		dev_note(d, out, "Unregister during a call: refused (NAK)", SCCP_UNREGISTER,
+		         d->call.call_reference);
 		return;
 	}
 	if (m)
@@ -740,7 +743,8 @@ static void send_call_info(struct cm_device *d, struct cm_device_output *out, co
 		ci->last_redirecting_reason = o->redirect_reason;
 	}
 	cm_strcpy(ci->cgpn_voice_mailbox, sizeof(ci->cgpn_voice_mailbox), o->calling);
-	cm_strcpy(ci->original_cdpn_voice_mailbox, sizeof(ci->original_cdpn_voice_mailbox), o->original_called);
+	cm_strcpy(ci->original_cdpn_voice_mailbox, sizeof(ci->original_cdpn_voice_mailbox),
+	          o->original_called);
 	cm_strcpy(ci->last_redirecting_voice_mailbox, sizeof(ci->last_redirecting_voice_mailbox),
 	          o->last_redirecting);
 	ci->call_instance = 1;
@@ -753,8 +757,8 @@ static void dev_on_offer(struct cm_device *d, const struct cm_call_offer *o, uin
 	if (!o)
 		return;
 	if (!offer_valid(o)) {
-		dev_note(d, out, "call offer with an empty reference or over-long number: refused", CM_NO_MSG_ID,
-		         o->call_reference);
+		dev_note(d, out, "call offer with an empty reference or over-long number: refused",
+		         CM_NO_MSG_ID, o->call_reference);
 		call_ended(d, out, o->call_reference, CM_CALL_END_BUSY);
 		return;
 	}
@@ -882,7 +886,8 @@ static void dev_on_orc_ack(struct cm_device *d, const struct sccp_open_receive_c
                            struct cm_device_output *out)
 {
 	struct cm_device_call *c = &d->call;
-	if (d->state != CM_DEV_IN_CALL || !c->rx_open || c->pass_through_party_id != ack->pass_through_party_id) {
+	if (d->state != CM_DEV_IN_CALL || !c->rx_open ||
+	    c->pass_through_party_id != ack->pass_through_party_id) {
 		if (!(ack->has_call_reference && call_is_recent(d, ack->call_reference)))
 			dev_note(d, out, "OpenReceiveChannelAck for no open channel: ignored",
 			         SCCP_OPEN_RECEIVE_CHANNEL_ACK, ack->pass_through_party_id);
@@ -948,7 +953,8 @@ static void dev_on_media_failure(struct cm_device *d, uint32_t msg_id, uint32_t 
 
 static void dev_on_hangup_event(struct cm_device *d, uint32_t call_ref, struct cm_device_output *out)
 {
-	if ((d->state == CM_DEV_RINGING || d->state == CM_DEV_IN_CALL) && d->call.call_reference == call_ref) {
+	if ((d->state == CM_DEV_RINGING || d->state == CM_DEV_IN_CALL) &&
+	    d->call.call_reference == call_ref) {
 		call_teardown(d, out, CM_CALL_END_CALLER_HANGUP);
 		return;
 	}
@@ -1120,7 +1126,8 @@ static void dev_on_enbloc(struct cm_device *d, const struct sccp_enbloc_call *e,
  * Hook state from the device */
 
 static void dev_on_offhook(struct cm_device *d, bool has_ref, uint32_t call_ref, uint32_t line,
-                           const char *calling, uint32_t msg_id, uint64_t now_ms, struct cm_device_output *out)
+                           const char *calling, uint32_t msg_id, uint64_t now_ms,
+                           struct cm_device_output *out)
 {
 	switch (d->state) {
 	case CM_DEV_RINGING:
@@ -1232,8 +1239,8 @@ static void dev_on_registered_message(struct cm_device *d, const struct sccp_msg
 	case SCCP_STIMULUS:
 		return;
 	case SCCP_OFFHOOK:
-		dev_on_offhook(d, m->u.offhook.present, m->u.offhook.call_reference, m->u.offhook.line_instance,
-		               "", m->id, now_ms, out);
+		dev_on_offhook(d, m->u.offhook.present, m->u.offhook.call_reference,
+		               m->u.offhook.line_instance, "", m->id, now_ms, out);
 		return;
 	case SCCP_OFFHOOK_WITH_CGPN:
 		dev_on_offhook(d, false, 0, m->u.offhook_cgpn.line_instance, m->u.offhook_cgpn.calling_party,

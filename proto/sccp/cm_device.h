@@ -47,7 +47,7 @@ enum cm_security {
 };
 
 struct cm_provision {
-	char dn[SCCP_DN_LEN + 1];              /* the port's directory number (LineStatRes) */
+	char dn[SCCP_DN_LEN + 1];             /* the port's directory number (LineStatRes) */
 	char display_name[SCCP_NAME_LEN + 1]; /* LineStatRes fully qualified name; may be empty */
 	enum cm_security security;
 };
@@ -84,15 +84,15 @@ struct cm_device_config {
 	uint32_t keepalive_grace_ms;  /* no KeepAlive for 2 × keepalive_s + this: drop (reason 13); 5000 */
 
 	/* Calls to the device (the test caller). */
-	uint32_t ring_timeout_ms; /* RingIn → OffHook, else the call ends unanswered; 30000 */
-	uint32_t codec;           /* compressionType offered in the channel messages; 4 (G.711 µ-law) */
-	uint32_t packet_ms;       /* 20 */
+	uint32_t ring_timeout_ms;      /* RingIn → OffHook, else the call ends unanswered; 30000 */
+	uint32_t codec;                /* compressionType offered in the channel messages; 4 (G.711 µ-law) */
+	uint32_t packet_ms;            /* 20 */
 	uint32_t rfc2833_payload_type; /* 101 */
 	uint32_t precedence;           /* StartMediaTransmission TOS byte; 0xB8 (EF) */
 
 	/* Calls from the device (MWI, §5.2). */
-	char mwi_on[SCCP_DN_LEN + 1];  /* Message Waiting On number */
-	char mwi_off[SCCP_DN_LEN + 1]; /* Message Waiting Off number */
+	char mwi_on[SCCP_DN_LEN + 1];    /* Message Waiting On number */
+	char mwi_off[SCCP_DN_LEN + 1];   /* Message Waiting Off number */
 	uint32_t first_digit_timeout_ms; /* off hook, no digit: reorder; 15000 */
 	uint32_t digit_timeout_ms;       /* between digits while the number is still ambiguous; 3000 */
 	uint32_t reorder_timeout_ms;     /* reorder tone, device still off hook: clear; 10000 */
@@ -151,12 +151,12 @@ enum cm_event_type {
 struct cm_device_event {
 	enum cm_event_type type;
 	union {
-		struct cm_transport transport;    /* TRANSPORT_UP */
-		const struct sccp_msg *msg;       /* MESSAGE; not kept after the call */
+		struct cm_transport transport;     /* TRANSPORT_UP */
+		const struct sccp_msg *msg;        /* MESSAGE; not kept after the call */
 		const struct cm_call_offer *offer; /* OFFER_CALL; keys copied, the program wipes its copy */
-		uint32_t call_reference;          /* HANGUP */
-		bool lamp_on;                     /* SET_LAMP */
-		uint32_t reset_type;              /* RESET */
+		uint32_t call_reference;           /* HANGUP */
+		bool lamp_on;                      /* SET_LAMP */
+		uint32_t reset_type;               /* RESET */
 	} u;
 };
 
@@ -248,7 +248,7 @@ struct cm_device_output {
  * The device. Caller-allocated; read it through the functions below. */
 
 enum cm_device_state {
-	CM_DEV_DOWN,        /* no connection */
+	CM_DEV_DOWN,           /* no connection */
 	CM_DEV_AWAIT_REGISTER, /* connection up, Register awaited */
 	CM_DEV_IDLE,           /* registered, no call */
 	CM_DEV_RINGING,        /* test call offered: RingIn sent */
@@ -288,8 +288,8 @@ struct cm_device_call {
 	/* Test call (RINGING / IN_CALL). */
 	uint32_t pass_through_party_id;
 	bool encrypted;
-	bool rx_open;   /* OpenReceiveChannel sent and not refused */
-	bool rx_acked;  /* OpenReceiveChannelAck OK */
+	bool rx_open;  /* OpenReceiveChannel sent and not refused */
+	bool rx_acked; /* OpenReceiveChannelAck OK */
 	bool tx_started;
 	uint8_t caller_ip[4];
 	uint16_t caller_port;
@@ -339,7 +339,8 @@ void cm_device_handle(struct cm_device *d, const struct cm_device_event *ev, uin
 enum cm_device_state cm_device_state(const struct cm_device *d);
 bool cm_device_registered(const struct cm_device *d);
 bool cm_device_idle(const struct cm_device *d); /* registered and free for a call */
-const char *cm_device_name(const struct cm_device *d); /* "" before Register */
+/* The name the device registered (or tried to register) with; "" before Register. */
+const char *cm_device_name(const struct cm_device *d);
 uint64_t cm_device_next_deadline(const struct cm_device *d);
 uint32_t cm_device_header_version(const struct cm_device *d);
 const struct cm_device_stats *cm_device_stats(const struct cm_device *d);

@@ -40,9 +40,9 @@ static void test_random_fills_and_differs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_monotonic_never_goes_back),
-		cmocka_unit_test(test_wall_clock_is_after_2024),
-		cmocka_unit_test(test_random_fills_and_differs),
+	    cmocka_unit_test(test_monotonic_never_goes_back),
+	    cmocka_unit_test(test_wall_clock_is_after_2024),
+	    cmocka_unit_test(test_random_fills_and_differs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

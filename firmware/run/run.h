@@ -1,0 +1,80 @@
+/* `vmport run`: the port group in the foreground. Internal to firmware/run. */
+#ifndef VMPORT_RUN_H
+#define VMPORT_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "control/control.h"
+#include "loop/loop.h"
+#include "media/media.h"
+#include "sccp/sccp_port.h"
+
+struct vm_port_group;
+struct vm_trust;
+struct tls_ctx;
+struct media_clip;
+
+enum vm_call_phase {
+	VM_CALL_IDLE,
+	VM_CALL_GREETING,
+	VM_CALL_BEEP,
+	VM_CALL_RECORDING,
+	VM_CALL_SAVING,
+	VM_CALL_DONE
+};
+
+/* A port's call as the media side sees it. */
+struct vm_run_call {
+	bool active;
+	enum vm_call_phase phase;
+	uint32_t call_reference;
+	uint32_t rx_pass_through;
+	char mailbox[SCCP_DN_MAX + 1];
+	char path[VMPORT_PATH_MAX + 96];
+};
+
+struct vm_run {
+	struct vmport_config cfg;
+	char conf_path[VMPORT_PATH_MAX];
+	struct vm_loop loop;
+	struct vm_fd signal_fd;
+	struct vm_fd media_fd;
+	struct vm_control control;
+	struct vm_timer trust_timer;
+	struct vm_timer stop_timer; /* shutdown deadline */
+
+	struct vm_trust *trust;
+	struct tls_ctx **tls; /* one client context per port (its own certificate) */
+	struct media_engine *media;
+	struct media_clip *greeting;
+	struct media_clip *beep;
+	struct vm_port_group *group;
+
+	char (*device_names)[16];
+	struct vm_run_call *calls;
+	struct media_stats *last_stats;
+
+	bool group_started;
+	bool stopping;
+	int exit_status;
+	uint64_t messages_saved;
+	uint64_t messages_failed;
+	uint64_t srtp_auth_failures;
+	uint64_t rtp_rx_packets;
+	uint64_t rtp_tx_packets;
+};
+
+/* run.c */
+void vm_run_reload(struct vm_run *r);
+
+/* run_media.c */
+void vm_run_media_action(void *arg, unsigned port, const struct sccp_port_action *act);
+int vm_run_media_attach(struct vm_run *r);
+
+/* run_control.c */
+int vm_run_control_handler(void *arg, struct vm_control *ctl, int argc, char **argv);
+void vm_run_control_path(const struct vmport_config *cfg, char *out, size_t cap);
+
+#endif
