@@ -238,7 +238,7 @@ static int place_call(int argc, char **argv)
 			return 1;
 		}
 	}
-	char answered[8], ans_ms[24], dur[24], media[40], srtp[8], tx[24], rx[24], reason[80];
+	char answered[8], ans_ms[24], dur[24], media[40], srtp[8], tx[24], rx[24], authf[16], rec[16], reason[80];
 	field(reply, "answered", answered, sizeof(answered));
 	field(reply, "port", port, sizeof(port));
 	field(reply, "reason", reason, sizeof(reason));
@@ -246,15 +246,19 @@ static int place_call(int argc, char **argv)
 		printf("call %s: not answered: %s\n", id, reason);
 		return 1;
 	}
-	printf("call %s: answered by %s after %s ms; connected %s ms; media %s (%s); packets to port %s, "
-	       "from port %s\n",
-	       id, port, field(reply, "answer_ms", ans_ms, sizeof(ans_ms)),
-	       field(reply, "duration_ms", dur, sizeof(dur)), field(reply, "media", media, sizeof(media)),
-	       !strcmp(field(reply, "srtp", srtp, sizeof(srtp)), "yes") ? "SRTP" : "RTP",
-	       field(reply, "tx_packets", tx, sizeof(tx)), field(reply, "rx_packets", rx, sizeof(rx)));
+	printf("call %s: answered by %s after %s ms; connected %s ms; media %s (%s)\n", id, port,
+	       field(reply, "answer_ms", ans_ms, sizeof(ans_ms)), field(reply, "duration_ms", dur, sizeof(dur)),
+	       field(reply, "media", media, sizeof(media)),
+	       !strcmp(field(reply, "srtp", srtp, sizeof(srtp)), "yes") ? "SRTP" : "RTP");
+	printf("call %s: packets to the port %s, from the port %s, SRTP auth failures %s\n", id,
+	       field(reply, "tx_packets", tx, sizeof(tx)), field(reply, "rx_packets", rx, sizeof(rx)),
+	       field(reply, "auth_failures", authf, sizeof(authf)));
 	printf("call %s: ended: %s\n", id, reason);
-	if (record && strcmp(rec_abs, "-"))
-		printf("call %s: recording %s\n", id, rec_abs);
+	field(reply, "record", rec, sizeof(rec));
+	if (record)
+		printf("call %s: recording %s: %s\n", id, rec_abs, rec);
+	if (record && strcmp(rec, "saved") != 0)
+		return 1;
 	return 0;
 }
 

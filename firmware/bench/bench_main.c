@@ -7,7 +7,7 @@
 
 static const struct bench_command commands[] = {
 	{"media", "media --streams N --seconds S [--suite 1|2|5|6] [--ptime MS] [--prio P] [--cpu C] "
-		  "[--peer-cpu C] [--warmup S] [--no-rt]",
+		  "[--peer-cpu C] [--warmup S] [--slot-fill K] [--no-rt]",
 	 bench_media_main},
 };
 

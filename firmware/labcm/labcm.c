@@ -224,7 +224,7 @@ int labcm_create(struct labcm_config *cfg, struct labcm **out, char *err, size_t
 	lab->cfg = *cfg;
 	cfg->devices = NULL; /* ours now */
 	cfg->n_devices = 0;
-	lab->sccp_listen.fd = lab->tls_listen.fd = lab->signal_fd.fd = -1;
+	lab->sccp_listen.fd = lab->tls_listen.fd = lab->signal_fd.fd = lab->media_fd.fd = -1;
 	lab->loop.epfd = -1;
 	*out = lab;
 
@@ -252,6 +252,8 @@ int labcm_create(struct labcm_config *cfg, struct labcm **out, char *err, size_t
 	if (lab->cfg.tls_port && (rc = open_tls(lab, err, err_cap)) < 0)
 		return rc;
 	if (lab->cfg.tftp_port && (rc = labcm_tftp_open(lab, err, err_cap)) < 0)
+		return rc;
+	if ((rc = labcm_call_media_open(lab, err, err_cap)) < 0)
 		return rc;
 	if (lab->cfg.sccp_port &&
 	    (rc = open_listener(lab, &lab->sccp_listen, lab->cfg.sccp_port, "SCCP", err, err_cap)) < 0)
@@ -296,6 +298,7 @@ void labcm_destroy(struct labcm *lab)
 		     lab->registered);
 		labcm_conn_close_all(lab);
 	}
+	labcm_call_media_close(lab);
 	if (lab->control_open)
 		vm_control_close(&lab->control);
 	struct vm_fd *fds[] = {&lab->sccp_listen, &lab->tls_listen, &lab->signal_fd};

@@ -69,6 +69,7 @@ static void slot_give(struct labcm *lab, struct labcm_conn *c)
  * Output side */
 
 static void conn_close(struct labcm_conn *c, const char *why);
+static void conn_read(struct labcm_conn *c);
 
 static void update_events(struct labcm_conn *c)
 {
@@ -92,16 +93,22 @@ static int conn_flush(struct labcm_conn *c)
 {
 	while (c->tx_len > 0) {
 		if (c->tls) {
-			enum tls_status st = tls_conn_write(c->tls, c->tx, c->tx_len);
+			/* A write that wanted more I/O must be repeated with exactly the same bytes, even
+			 * if more were queued behind them meanwhile. */
+			size_t len = c->tls_inflight ? c->tls_inflight : c->tx_len;
+			enum tls_status st = tls_conn_write(c->tls, c->tx, len);
 			if (st == TLS_DONE) {
-				tx_consume(c, c->tx_len);
+				c->tls_inflight = 0;
+				tx_consume(c, len);
 				continue;
 			}
 			if (st == TLS_WANT_WRITE || st == TLS_WANT_READ) {
-				/* wolfSSL keeps what it took; the retry repeats the same bytes. */
-				c->want_write = st == TLS_WANT_WRITE;
-				update_events(c);
-				return 0;
+				c->tls_inflight = len;
+				if (c->want_write != (st == TLS_WANT_WRITE)) {
+					c->want_write = st == TLS_WANT_WRITE;
+					update_events(c);
+				}
+				return 0; /* retried on the next event, readable or writable */
 			}
 			return -1;
 		}
@@ -396,6 +403,10 @@ static void conn_handshake(struct labcm_conn *c)
 	switch (st) {
 	case TLS_DONE:
 		conn_up(c);
+		/* The client's first SCCP bytes may have come with its Finished: already inside
+		 * wolfSSL, so epoll will not announce them. */
+		if (c->in_use && c->h.fd >= 0)
+			conn_read(c);
 		return;
 	case TLS_WANT_READ:
 	case TLS_WANT_WRITE:
@@ -418,7 +429,9 @@ static void conn_handshake(struct labcm_conn *c)
 static void conn_read(struct labcm_conn *c)
 {
 	uint8_t buf[4096];
-	for (int i = 0; i < READS_PER_EVENT && c->in_use && c->h.fd >= 0; i++) {
+	/* Bounded for fairness, except for bytes wolfSSL already decrypted: epoll cannot see those. */
+	for (int i = 0; c->in_use && c->h.fd >= 0 && (i < READS_PER_EVENT || (c->tls && tls_conn_pending(c->tls)));
+	     i++) {
 		size_t got = 0;
 		if (c->tls) {
 			enum tls_status st = tls_conn_read(c->tls, buf, sizeof(buf), &got);
@@ -462,7 +475,7 @@ static void on_conn_io(struct vm_loop *loop, struct vm_fd *h, uint32_t events)
 		conn_handshake(c);
 		return;
 	}
-	if (c->want_write && conn_flush(c) < 0) {
+	if (c->tx_len && conn_flush(c) < 0) {
 		conn_close(c, "write failed");
 		return;
 	}
@@ -501,6 +514,7 @@ void labcm_conn_accept(struct labcm *lab, int fd, bool tls_port, const char *pee
 	c->tls_port = tls_port;
 	c->handshaking = false;
 	c->want_write = false;
+	c->tls_inflight = 0;
 	c->tls = NULL;
 	c->dev = NULL;
 	c->tx_len = 0;

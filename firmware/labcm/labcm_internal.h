@@ -32,11 +32,15 @@ struct labcm;
 struct labcm_conn;
 struct labcm_tftp;
 struct tls_conn;
+struct media_clip;
+struct media_engine;
+struct media_event;
 
 /* A provisioned device. */
 struct labcm_device {
 	struct labcm_device_def def;
 	struct labcm_conn *conn; /* the connection it is registered on, or NULL */
+	bool reserved;           /* a test call will ring it once its media channel is open */
 	uint32_t registrations;
 	uint32_t calls; /* test calls answered */
 	uint64_t registered_unix_ms;
@@ -52,6 +56,7 @@ struct labcm_conn {
 	bool tls_port;    /* accepted on the TLS listener */
 	bool handshaking; /* TLS handshake not finished: no SCCP yet */
 	bool want_write;  /* EPOLLOUT armed */
+	size_t tls_inflight; /* bytes of tx a TLS write took but has not finished: retried as they were */
 	struct tls_conn *tls;
 	char peer[48]; /* "ip:port" */
 	uint64_t accepted_ms;
@@ -65,9 +70,11 @@ struct labcm_conn {
 
 enum labcm_call_state {
 	LABCM_CALL_FREE,
+	LABCM_CALL_OPENING,  /* the caller's media channel is being opened; the port not rung yet */
 	LABCM_CALL_RINGING,
 	LABCM_CALL_ANSWERED,
-	LABCM_CALL_ENDED, /* result kept until read (callinfo) or the slot is needed */
+	LABCM_CALL_CLOSING,  /* over at SCCP; the media channel closes and reports its counters */
+	LABCM_CALL_ENDED,    /* result kept until read (callinfo) or the slot is needed */
 };
 
 struct labcm_call {
@@ -88,9 +95,19 @@ struct labcm_call {
 	uint64_t offered_ms, answered_ms, ended_ms;
 	enum cm_call_end end_reason;
 	uint64_t tx_packets, rx_packets;
+	uint32_t auth_failures;
 	bool result_read;
-	struct vm_timer timer; /* hang-up after `seconds` */
+	struct vm_timer timer; /* hang-up after `seconds`; while CLOSING, the media's deadline */
 	struct labcm *lab;
+	/* Media (when the engine runs): channel = the call's slot index. */
+	bool media_open;   /* media_open() sent, MEDIA_EV_CLOSED not yet seen */
+	bool record_pending; /* media_record() sent, no saved/failed event yet */
+	struct media_clip *clip;
+	/* The two SRTP master keys (§4.5), each wiped once handed over: key_from_device went to the
+	 * caller's receive side at once; key_to_device waits for StartMediaTransmission's peer. */
+	struct sccp_key_info key_to_device, key_from_device;
+	bool srtp;
+	char record_result[LABCM_PATH_MAX + 64];
 };
 
 struct labcm_lamp {
@@ -143,6 +160,8 @@ struct labcm {
 	size_t next_port_hint; /* round robin over devices for forwarded calls */
 	uint16_t next_rtp_port;
 
+	struct media_engine *media; /* the test caller's RTP/SRTP; NULL: signalling only */
+	struct vm_fd media_fd;
 	struct tls_ctx *tls_ctx; /* NULL: no TLS listener */
 	struct labcm_tftp *tftp; /* NULL: no TFTP server */
 	bool stopping;           /* shutting down: one summary line instead of one per device */
@@ -178,6 +197,9 @@ void labcm_call_on_answered(struct labcm *lab, uint32_t call_ref);
 void labcm_call_on_media(struct labcm *lab, uint32_t call_ref, const uint8_t ip[4], uint16_t port,
                          bool encrypted);
 void labcm_call_on_ended(struct labcm *lab, uint32_t call_ref, enum cm_call_end reason);
+void labcm_call_on_media_event(struct labcm *lab, const struct media_event *ev);
+int labcm_call_media_open(struct labcm *lab, char *err, size_t cap);
+void labcm_call_media_close(struct labcm *lab);
 const char *labcm_call_state_name(enum labcm_call_state s);
 size_t labcm_calls_up(const struct labcm *lab);
 

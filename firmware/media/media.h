@@ -84,6 +84,10 @@ struct media_engine_config {
 	unsigned jitter_min_ms; /* adaptive jitter buffer target bounds */
 	unsigned jitter_max_ms;
 	unsigned rtcp_interval_ms; /* 5000 */
+	/* Channels that share a 0.5 ms phase slot before new channels spread to the least loaded
+	 * one: more per slot means fewer wake-ups (each has a fixed cost), fewer means less wait
+	 * behind the other sends of the slot. Default 8; 0 or 1 spreads every channel. */
+	unsigned slot_fill;
 	const char *cname;         /* RTCP SDES CNAME */
 };
 void media_engine_config_defaults(struct media_engine_config *cfg);
@@ -101,14 +105,15 @@ void media_engine_stop(struct media_engine *e);
 void media_engine_destroy(struct media_engine *e);
 
 /* ---- Commands (control thread only). Each returns 0, -EAGAIN when the command queue is full
- * (retry after the next event-fd wake-up), or -EINVAL for arguments the engine cannot accept
- * (the queue is left untouched; a key passed in is still wiped). Results arrive as events. ---- */
+ * (retry after the next event-fd wake-up), or -EINVAL for a channel index out of range or an
+ * argument no channel could take. Results arrive as events. A key passed in is wiped when the
+ * call returns 0; on an error it is left to the caller, to retry with or to wipe. ---- */
 
 struct media_open_req {
 	uint16_t local_port;    /* even RTP port, RTCP on +1; 0: the engine picks from its range */
 	uint16_t ptime_ms;      /* OpenReceiveChannel's millisecondPacketSize, 10..60 (multiple of 10) */
 	enum media_codec codec; /* what the port expects; packets are decoded by their payload type */
-	uint8_t dtmf_pt;        /* RFC 2833 payload type to decode (96..127); 0: none */
+	uint8_t dtmf_pt;        /* RFC 2833 payload type to decode (96..127); anything else: none */
 	struct media_key key;   /* the Rx key: decrypts what the peer sends. Wiped by the call. */
 };
 /* OpenReceiveChannel: bind the sockets, build the inbound SRTP context (any SSRC), start the
@@ -120,7 +125,7 @@ struct media_tx_req {
 	uint16_t remote_port;   /* RTP; RTCP goes to +1 */
 	uint16_t ptime_ms;      /* StartMediaTransmission's millisecondPacketSize; sets the channel's grid */
 	uint8_t tos;            /* precedenceValue: an IP TOS byte (0xB8 = DSCP EF) */
-	uint8_t dtmf_pt;        /* RFC 2833 payload type for media_send_digits; 0: 101 */
+	uint8_t dtmf_pt;        /* RFC 2833 payload type for media_send_digits (96..127); else 101 */
 	enum media_codec codec;
 	struct media_key key;   /* the Tx key. Wiped by the call. */
 };

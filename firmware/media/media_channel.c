@@ -155,9 +155,10 @@ int media_channel_open(struct media_engine *e, struct media_channel *c, struct m
 
 	c->srtp_tx.session = NULL;
 	c->tx_on = false;
-	c->rx_dtmf_pt = req->dtmf_pt <= RTP_MAX_PT ? req->dtmf_pt : 0;
+	/* RFC 2833 rides on a dynamic payload type (96..127); anything else would shadow audio. */
+	c->rx_dtmf_pt = req->dtmf_pt >= 96 && req->dtmf_pt <= RTP_MAX_PT ? req->dtmf_pt : 0;
 	c->have_src = false;
-	c->last_rx_ts = 0;
+	c->dtmf_idle_ticks = 0;
 	rfc2833_decoder_init(&c->dtmf);
 	c->clip = NULL;
 	c->dtmf_active = false;
@@ -235,7 +236,7 @@ int media_channel_start_tx(struct media_engine *e, struct media_channel *c, stru
 	c->ts = rnd[2];
 	c->tx_codec = req->codec;
 	c->tx_pt = req->codec == MEDIA_CODEC_PCMU ? G711_RTP_PT_ULAW : G711_RTP_PT_ALAW;
-	c->tx_dtmf_pt = req->dtmf_pt != 0 && req->dtmf_pt <= RTP_MAX_PT ? req->dtmf_pt : RFC2833_DEFAULT_PT;
+	c->tx_dtmf_pt = req->dtmf_pt >= 96 && req->dtmf_pt <= RTP_MAX_PT ? req->dtmf_pt : RFC2833_DEFAULT_PT;
 	c->marker_next = true;
 	c->sr_packets = 0;
 	c->sr_octets = 0;
@@ -671,6 +672,7 @@ static void on_rtp(struct media_engine *e, struct media_channel *c, uint8_t *buf
 	if (c->rx_dtmf_pt != 0 && pt == c->rx_dtmf_pt) {
 		struct rfc2833_digit d[2];
 		rtp_source_update_seq(&c->src, p.header.seq);
+		c->dtmf_idle_ticks = 0;
 		int n = rfc2833_decoder_feed(&c->dtmf, p.header.timestamp, p.payload, p.payload_len, d);
 		for (int i = 0; i < n; i++)
 			on_digit(e, c, &d[i]);
@@ -696,7 +698,6 @@ static void on_rtp(struct media_engine *e, struct media_channel *c, uint8_t *buf
 	for (size_t i = 0; i < p.payload_len; i++)
 		pcm[i] = table[p.payload[i]];
 	rtp_source_on_packet(&c->src, p.header.seq, p.header.timestamp, arrival);
-	c->last_rx_ts = p.header.timestamp;
 	if (jitter_insert(&c->jb, p.header.seq, p.header.timestamp, arrival, pcm, p.payload_len) == JITTER_LATE)
 		e->local.late++;
 	c->st.rx_packets++;
@@ -726,9 +727,15 @@ void media_channel_rx(struct media_engine *e, struct media_channel *c, uint64_t 
 	if (c->rec_active)
 		record_frame(e, c, e->pcm, c->frame_samples);
 
-	struct rfc2833_digit d;
-	if (c->have_src && rfc2833_decoder_poll(&c->dtmf, c->last_rx_ts, 8000u, &d) == 1)
-		on_digit(e, c, &d);
+	/* A telephone event whose end packets were all lost: report it after a second without
+	 * event packets, counted on our own clock (the peer's timestamps say nothing while it
+	 * sends no audio). */
+	if (c->dtmf.active && !c->dtmf.reported && ++c->dtmf_idle_ticks * c->ptime_ms >= 1000u) {
+		struct rfc2833_digit d;
+		if (rfc2833_decoder_flush(&c->dtmf, &d) == 1)
+			on_digit(e, c, &d);
+		c->dtmf_idle_ticks = 0;
+	}
 
 	if (c->tx_on && slot >= c->rtcp_due_slot) {
 		send_rtcp(e, c, now_ns, false);

@@ -76,6 +76,7 @@ void media_engine_config_defaults(struct media_engine_config *cfg)
 	cfg->jitter_min_ms = 40;
 	cfg->jitter_max_ms = 200;
 	cfg->rtcp_interval_ms = 5000;
+	cfg->slot_fill = MEDIA_SLOT_FILL;
 	cfg->cname = "vmport";
 }
 
@@ -222,13 +223,18 @@ void media_grid_place(struct media_engine *e, struct media_channel *c, uint16_t 
 	c->ptime_ms = ptime_ms;
 	c->frame_samples = (uint16_t)(ptime_ms * 8u);
 	c->period_slots = (uint32_t)((uint64_t)ptime_ms * 1000000u / MEDIA_SLOT_NS);
-	/* The phase within one period where the fewest channels are due: spreads the sends. */
-	uint64_t best = e->next_slot;
+	/* The phase within one period: fill slots up to cfg.slot_fill channels (each wake-up has
+	 * a fixed cost, so a few channels should share one), then spread over the least loaded, so
+	 * that no send waits long behind the others of its slot. */
+	uint64_t fill = UINT64_MAX, least = e->next_slot;
 	for (uint64_t s = e->next_slot; s < e->next_slot + c->period_slots; s++) {
-		if (e->bucket_load[s % MEDIA_WHEEL] < e->bucket_load[best % MEDIA_WHEEL])
-			best = s;
+		uint32_t load = e->bucket_load[s % MEDIA_WHEEL];
+		if (load < e->cfg.slot_fill && (fill == UINT64_MAX || load > e->bucket_load[fill % MEDIA_WHEEL]))
+			fill = s;
+		if (load < e->bucket_load[least % MEDIA_WHEEL])
+			least = s;
 	}
-	grid_insert(e, c, best);
+	grid_insert(e, c, fill != UINT64_MAX ? fill : least);
 }
 
 /* ---- events (media thread) ---- */

@@ -26,6 +26,8 @@
  * up to 60 ms. */
 #define MEDIA_SLOT_NS 500000ull
 #define MEDIA_WHEEL 128u
+/* Default for media_engine_config.slot_fill. */
+#define MEDIA_SLOT_FILL 8u
 /* With nothing due, the thread still looks at its command queue every 10 ms. */
 #define MEDIA_IDLE_SLOTS 20u
 /* A channel this many periods behind skips ahead instead of sending a burst. */
@@ -36,7 +38,9 @@
 #define MEDIA_RX_BATCH 8u
 #define MEDIA_PKT_MAX 1500u
 #define MEDIA_FRAME_MAX (MEDIA_PTIME_MAX * 8u)
-#define MEDIA_RTCP_POLL_NS 20000000ull
+/* RTCP sockets are polled (one epoll_wait for all) this often: the error it adds to the
+ * round-trip time the peer computes from our DLSR. */
+#define MEDIA_RTCP_POLL_NS 5000000ull
 #define MEDIA_DTMF_EVENT_MS 100u
 #define MEDIA_DTMF_GAP_MS 50u
 
@@ -100,7 +104,7 @@ struct media_channel {
 	struct jitter_buffer jb;
 	int16_t *jb_storage;
 	struct rfc2833_decoder dtmf;
-	uint32_t last_rx_ts;
+	uint32_t dtmf_idle_ticks; /* services since the last telephone-event packet */
 	struct jitter_counters jc_seen; /* jitter counters already added to the engine totals */
 
 	/* ---- transmit ---- */

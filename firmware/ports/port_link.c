@@ -255,7 +255,10 @@ static void read_messages(struct vm_port *p)
 		if (n < 0) {
 			char text[220];
 			snprintf(text, sizeof(text), "%s", why ? why : "connection lost");
-			LOGW("port", "%s: %s (%s)", p->device_name, text, p->group->servers[p->server].text);
+			if (p->stopping)
+				LOGD("port", "%s: %s (%s)", p->device_name, text, p->group->servers[p->server].text);
+			else
+				LOGW("port", "%s: %s (%s)", p->device_name, text, p->group->servers[p->server].text);
 			fail(p, text);
 			return;
 		}

@@ -330,7 +330,8 @@ static int mixer_open(struct hal_audio *a, struct alsa_audio *s)
 		hal_audio_set_error(a, "alsa: snd_mixer_open: %s", snd_strerror(err));
 		return err;
 	}
-	/* Non-blocking, so start() can read pending change events without waiting for one. */
+	/* The control device is opened here (not by snd_mixer_attach) so a test's configuration text
+	 * can supply it; non-blocking, so start() reads pending change events without waiting. */
 	snd_ctl_t *ctl;
 	snd_hctl_t *hctl;
 	if (s->lconf != NULL)
@@ -343,7 +344,7 @@ static int mixer_open(struct hal_audio *a, struct alsa_audio *s)
 			snd_ctl_close(ctl);
 	}
 	if (err >= 0)
-		err = snd_mixer_attach_hctl(s->mixer, hctl); /* the mixer owns hctl now, even on failure */
+		err = snd_mixer_attach_hctl(s->mixer, hctl); /* closed with the mixer from here on */
 	if (err >= 0)
 		err = snd_mixer_selem_register(s->mixer, NULL, NULL);
 	if (err >= 0)
