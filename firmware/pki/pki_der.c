@@ -241,7 +241,12 @@ void pki_format_time(int64_t t, char out[32])
 	int64_t y;
 	int mo, d, h, mi, s;
 	split_time(t, &y, &mo, &d, &h, &mi, &s);
-	snprintf(out, 32, "%04lld-%02d-%02d %02d:%02d:%02d UTC", (long long)y, mo, d, h, mi, s);
+	/* Through a larger buffer: gcc -O3 cannot prove the fields stay two digits. */
+	char tmp[64];
+	snprintf(tmp, sizeof(tmp), "%04lld-%02d-%02d %02d:%02d:%02d UTC", (long long)y, mo, d, h, mi, s);
+	size_t n = strnlen(tmp, 31);
+	memcpy(out, tmp, n);
+	out[n] = '\0';
 }
 
 int pki_cert_view(const uint8_t *der, size_t len, struct pki_cert_view *v)

@@ -95,7 +95,7 @@ static void load_vectors(void)
 	frame_count = 0;
 	assert_true(take(&s, '{'));
 	do {
-		size_t sl, ll, hl;
+		size_t sl = 0, ll = 0, hl = 0;
 		const char *sc = string(&s, &sl);
 		assert_non_null(sc);
 		assert_true(sl < sizeof(frames[0].scenario));
