@@ -238,7 +238,8 @@ static int place_call(int argc, char **argv)
 			return 1;
 		}
 	}
-	char answered[8], ans_ms[24], dur[24], media[40], srtp[8], tx[24], rx[24], authf[16], rec[16], reason[80];
+	char answered[8], ans_ms[24], dur[24], media[40], srtp[8], tx[24], rx[24], authf[16], rec[16],
+	    reason[80];
 	field(reply, "answered", answered, sizeof(answered));
 	field(reply, "port", port, sizeof(port));
 	field(reply, "reason", reason, sizeof(reason));
@@ -247,8 +248,8 @@ static int place_call(int argc, char **argv)
 		return 1;
 	}
 	printf("call %s: answered by %s after %s ms; connected %s ms; media %s (%s)\n", id, port,
-	       field(reply, "answer_ms", ans_ms, sizeof(ans_ms)), field(reply, "duration_ms", dur, sizeof(dur)),
-	       field(reply, "media", media, sizeof(media)),
+	       field(reply, "answer_ms", ans_ms, sizeof(ans_ms)),
+	       field(reply, "duration_ms", dur, sizeof(dur)), field(reply, "media", media, sizeof(media)),
 	       !strcmp(field(reply, "srtp", srtp, sizeof(srtp)), "yes") ? "SRTP" : "RTP");
 	printf("call %s: packets to the port %s, from the port %s, SRTP auth failures %s\n", id,
 	       field(reply, "tx_packets", tx, sizeof(tx)), field(reply, "rx_packets", rx, sizeof(rx)),

@@ -154,7 +154,8 @@ static int open_tls(struct labcm *lab, char *err, size_t cap)
 	}
 	struct tls_ctx_config tc;
 	tls_ctx_config_init(&tc, TLS_ROLE_SERVER,
-	                    cfg->tls_mode == CM_SECURITY_ENCRYPTED ? TLS_MODE_ENCRYPTED : TLS_MODE_AUTHENTICATED);
+	                    cfg->tls_mode == CM_SECURITY_ENCRYPTED ? TLS_MODE_ENCRYPTED
+	                                                           : TLS_MODE_AUTHENTICATED);
 	tc.cert_file = cert;
 	tc.key_file = key;
 	tc.trust_dir = cfg->trust_dir;

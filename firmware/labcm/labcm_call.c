@@ -51,8 +51,8 @@ const char *labcm_call_state_name(enum labcm_call_state s)
 
 static bool call_up(const struct labcm_call *c)
 {
-	return c->state == LABCM_CALL_OPENING || c->state == LABCM_CALL_RINGING || c->state == LABCM_CALL_ANSWERED ||
-	       c->state == LABCM_CALL_CLOSING;
+	return c->state == LABCM_CALL_OPENING || c->state == LABCM_CALL_RINGING ||
+	       c->state == LABCM_CALL_ANSWERED || c->state == LABCM_CALL_CLOSING;
 }
 
 size_t labcm_calls_up(const struct labcm *lab)
@@ -177,7 +177,8 @@ static void call_finish(struct labcm *lab, struct labcm_call *call)
 	call->ended_ms = hal_clock_now_ms();
 	uint64_t dur = call->answered_ms ? call->ended_ms - call->answered_ms : 0;
 	LOGI(LOG_COMP,
-	     "call %08x: ended (%s) after %llu ms connected; packets to port %llu, from port %llu, %u SRTP auth "
+	     "call %08x: ended (%s) after %llu ms connected; packets to port %llu, from port %llu, %u SRTP "
+	     "auth "
 	     "failures%s%s",
 	     call->id, cm_call_end_text(call->end_reason), (unsigned long long)dur,
 	     (unsigned long long)call->tx_packets, (unsigned long long)call->rx_packets, call->auth_failures,
@@ -215,8 +216,8 @@ static void on_call_timer(struct vm_loop *loop, struct vm_timer *t)
 	struct labcm_call *call = t->arg;
 	struct labcm *lab = call->lab;
 	if (call->state == LABCM_CALL_CLOSING) {
-		LOGW(LOG_COMP, "call %08x: the media engine did not report the channel closed in %d ms", call->id,
-		     CLOSE_WAIT_MS);
+		LOGW(LOG_COMP, "call %08x: the media engine did not report the channel closed in %d ms",
+		     call->id, CLOSE_WAIT_MS);
 		call->media_open = call->record_pending = false;
 		call_finish(lab, call);
 		return;
@@ -284,18 +285,20 @@ struct labcm_call *labcm_call_place(struct labcm *lab, const char *from, const c
 	if (forwarded) {
 		dev = free_port(lab);
 		if (!dev) {
-			snprintf(err, cap, "no registered port is free (%zu of %zu registered)", lab->registered,
-			         lab->n_devices);
+			snprintf(err, cap, "no registered port is free (%zu of %zu registered)",
+			         lab->registered, lab->n_devices);
 			return NULL;
 		}
 	} else {
 		dev = labcm_dir_by_dn(lab, to);
 		if (!dev) {
-			snprintf(err, cap, "no device has DN %s (--forward-to-voicemail reaches any free port)", to);
+			snprintf(err, cap,
+			         "no device has DN %s (--forward-to-voicemail reaches any free port)", to);
 			return NULL;
 		}
 		if (!port_free(dev)) {
-			snprintf(err, cap, "%s (DN %s) is %s", dev->def.name, to, dev->conn ? "busy" : "not registered");
+			snprintf(err, cap, "%s (DN %s) is %s", dev->def.name, to,
+			         dev->conn ? "busy" : "not registered");
 			return NULL;
 		}
 	}
@@ -346,7 +349,8 @@ struct labcm_call *labcm_call_place(struct labcm *lab, const char *from, const c
 		call->srtp = false;
 		LOGW(LOG_COMP, "call %08x: no random bytes for SRTP keys: the call goes without", call->id);
 	}
-	struct media_open_req req = {.local_port = 0, .ptime_ms = 20, .codec = MEDIA_CODEC_PCMU, .dtmf_pt = DTMF_PT};
+	struct media_open_req req = {
+	    .local_port = 0, .ptime_ms = 20, .codec = MEDIA_CODEC_PCMU, .dtmf_pt = DTMF_PT};
 	media_key_of(&call->key_from_device, call->srtp, &req.key); /* we decrypt what the port sends */
 	int rc = media_open(lab->media, call_channel(lab, call), &req);
 	explicit_bzero(&req, sizeof(req));
@@ -397,7 +401,8 @@ void labcm_call_on_answered(struct labcm *lab, uint32_t call_ref)
 	vm_timer_arm_at(&lab->loop, &call->timer, call->answered_ms + (uint64_t)call->seconds * 1000u);
 }
 
-void labcm_call_on_media(struct labcm *lab, uint32_t call_ref, const uint8_t ip[4], uint16_t port, bool encrypted)
+void labcm_call_on_media(struct labcm *lab, uint32_t call_ref, const uint8_t ip[4], uint16_t port,
+                         bool encrypted)
 {
 	struct labcm_call *call = labcm_call_find(lab, call_ref);
 	if (!call || call->state != LABCM_CALL_ANSWERED)
@@ -484,8 +489,9 @@ void labcm_call_on_media_event(struct labcm *lab, const struct media_event *ev)
 		return;
 	case MEDIA_EV_RECORD_FAILED:
 	case MEDIA_EV_RECORD_DISCARDED:
-		snprintf(call->record_result, sizeof(call->record_result), "recording %.*s failed: %.60s", 180,
-		         ev->u.rec.path, ev->type == MEDIA_EV_RECORD_FAILED ? ev->u.rec.reason : "discarded");
+		snprintf(call->record_result, sizeof(call->record_result), "recording %.*s failed: %.60s",
+		         180, ev->u.rec.path,
+		         ev->type == MEDIA_EV_RECORD_FAILED ? ev->u.rec.reason : "discarded");
 		call->record_pending = false;
 		maybe_finish(lab, call);
 		return;
@@ -539,8 +545,8 @@ int labcm_call_media_open(struct labcm *lab, char *err, size_t cap)
 		snprintf(err, cap, "media engine events: %s", strerror(-rc));
 		return rc;
 	}
-	LOGI(LOG_COMP, "test caller media: RTP/SRTP from %s, ports %u-%u, %d channels", lab->cfg.caller_rtp_ip,
-	     lab->cfg.caller_rtp_min, lab->cfg.caller_rtp_max, LABCM_MAX_CALLS);
+	LOGI(LOG_COMP, "test caller media: RTP/SRTP from %s, ports %u-%u, %d channels",
+	     lab->cfg.caller_rtp_ip, lab->cfg.caller_rtp_min, lab->cfg.caller_rtp_max, LABCM_MAX_CALLS);
 	return 0;
 }
 

@@ -430,7 +430,8 @@ static void conn_read(struct labcm_conn *c)
 {
 	uint8_t buf[4096];
 	/* Bounded for fairness, except for bytes wolfSSL already decrypted: epoll cannot see those. */
-	for (int i = 0; c->in_use && c->h.fd >= 0 && (i < READS_PER_EVENT || (c->tls && tls_conn_pending(c->tls)));
+	for (int i = 0;
+	     c->in_use && c->h.fd >= 0 && (i < READS_PER_EVENT || (c->tls && tls_conn_pending(c->tls)));
 	     i++) {
 		size_t got = 0;
 		if (c->tls) {

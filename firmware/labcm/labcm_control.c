@@ -85,14 +85,14 @@ static void reply_call(struct labcm *lab, struct vm_control *ctl, struct labcm_c
 	const char *rec = "-";
 	if (c->record[0] && c->state == LABCM_CALL_ENDED)
 		rec = strncmp(c->record_result, "recorded", 8) ? "failed" : "saved";
-	vm_control_reply(ctl,
-	                 "call %08x %s port=%s answered=%s answer_ms=%llu duration_ms=%llu media=%s:%u srtp=%s "
-	                 "tx_packets=%llu rx_packets=%llu auth_failures=%u record=%s reason=%s\n",
-	                 c->id, labcm_call_state_name(c->state), c->device_name, c->answered_ms ? "yes" : "no",
-	                 (unsigned long long)answer_ms, (unsigned long long)dur, addr, c->device_port,
-	                 c->encrypted ? "yes" : "no", (unsigned long long)c->tx_packets,
-	                 (unsigned long long)c->rx_packets, c->auth_failures, rec,
-	                 c->state == LABCM_CALL_ENDED ? cm_call_end_text(c->end_reason) : "-");
+	vm_control_reply(
+	    ctl,
+	    "call %08x %s port=%s answered=%s answer_ms=%llu duration_ms=%llu media=%s:%u srtp=%s "
+	    "tx_packets=%llu rx_packets=%llu auth_failures=%u record=%s reason=%s\n",
+	    c->id, labcm_call_state_name(c->state), c->device_name, c->answered_ms ? "yes" : "no",
+	    (unsigned long long)answer_ms, (unsigned long long)dur, addr, c->device_port,
+	    c->encrypted ? "yes" : "no", (unsigned long long)c->tx_packets, (unsigned long long)c->rx_packets,
+	    c->auth_failures, rec, c->state == LABCM_CALL_ENDED ? cm_call_end_text(c->end_reason) : "-");
 	if (c->state == LABCM_CALL_ENDED)
 		c->result_read = true;
 }

@@ -53,9 +53,9 @@ struct labcm_conn {
 	struct labcm *lab;
 	uint32_t index;
 	bool in_use;
-	bool tls_port;    /* accepted on the TLS listener */
-	bool handshaking; /* TLS handshake not finished: no SCCP yet */
-	bool want_write;  /* EPOLLOUT armed */
+	bool tls_port;       /* accepted on the TLS listener */
+	bool handshaking;    /* TLS handshake not finished: no SCCP yet */
+	bool want_write;     /* EPOLLOUT armed */
 	size_t tls_inflight; /* bytes of tx a TLS write took but has not finished: retried as they were */
 	struct tls_conn *tls;
 	char peer[48]; /* "ip:port" */
@@ -70,11 +70,11 @@ struct labcm_conn {
 
 enum labcm_call_state {
 	LABCM_CALL_FREE,
-	LABCM_CALL_OPENING,  /* the caller's media channel is being opened; the port not rung yet */
+	LABCM_CALL_OPENING, /* the caller's media channel is being opened; the port not rung yet */
 	LABCM_CALL_RINGING,
 	LABCM_CALL_ANSWERED,
-	LABCM_CALL_CLOSING,  /* over at SCCP; the media channel closes and reports its counters */
-	LABCM_CALL_ENDED,    /* result kept until read (callinfo) or the slot is needed */
+	LABCM_CALL_CLOSING, /* over at SCCP; the media channel closes and reports its counters */
+	LABCM_CALL_ENDED,   /* result kept until read (callinfo) or the slot is needed */
 };
 
 struct labcm_call {
@@ -100,7 +100,7 @@ struct labcm_call {
 	struct vm_timer timer; /* hang-up after `seconds`; while CLOSING, the media's deadline */
 	struct labcm *lab;
 	/* Media (when the engine runs): channel = the call's slot index. */
-	bool media_open;   /* media_open() sent, MEDIA_EV_CLOSED not yet seen */
+	bool media_open;     /* media_open() sent, MEDIA_EV_CLOSED not yet seen */
 	bool record_pending; /* media_record() sent, no saved/failed event yet */
 	struct media_clip *clip;
 	/* The two SRTP master keys (§4.5), each wiped once handed over: key_from_device went to the

@@ -58,12 +58,14 @@ static int ensure_identity(struct labcm *lab, const char *base, const char *cn, 
 	int rc_c = pki_read_cert_pem(cert_path, id->cert, sizeof(id->cert), &id->cert_len, e1, sizeof(e1));
 	int rc_k = pki_read_key_pem(key_path, id->key, sizeof(id->key), &id->key_len, e2, sizeof(e2));
 	if ((rc_c && rc_c != -ENOENT) || (rc_k && rc_k != -ENOENT))
-		return pki_errf(err, cap, rc_c && rc_c != -ENOENT ? rc_c : rc_k, "%s", rc_c && rc_c != -ENOENT ? e1 : e2);
+		return pki_errf(err, cap, rc_c && rc_c != -ENOENT ? rc_c : rc_k, "%s",
+		                rc_c && rc_c != -ENOENT ? e1 : e2);
 	const char *why = NULL;
 	struct pki_cert_view view;
 	if (rc_c || rc_k)
 		why = "missing";
-	else if (pki_cert_view(id->cert, id->cert_len, &view) != 0 || pki_rsa_check(id->key, id->key_len) != 0)
+	else if (pki_cert_view(id->cert, id->cert_len, &view) != 0 ||
+	         pki_rsa_check(id->key, id->key_len) != 0)
 		why = "unusable";
 	else if (pki_key_matches_cert(id->key, id->key_len, &view) != 1)
 		why = "key does not match";
@@ -148,7 +150,8 @@ static int build_ctl(struct labcm *lab, const struct identity *sast, const struc
 int labcm_pki_ensure(struct labcm *lab, char *err, size_t cap)
 {
 	if ((int64_t)time(NULL) < 1704067200LL) /* 2024-01-01: a board without a real-time clock */
-		return pki_errf(err, cap, -EINVAL, "the clock says before 2024: certificates made now would be useless");
+		return pki_errf(err, cap, -EINVAL,
+		                "the clock says before 2024: certificates made now would be useless");
 	char trust[LABCM_PATH_MAX];
 	snprintf(trust, sizeof(trust), "%s", lab->cfg.trust_dir);
 	int rc = pki_mkdirs(trust, 0755, err, cap);
@@ -161,8 +164,9 @@ int labcm_pki_ensure(struct labcm *lab, char *err, size_t cap)
 	snprintf(sast_cn, sizeof(sast_cn), "SAST-%s", lab->cfg.server_name);
 	rc = ensure_identity(lab, "sast", sast_cn, "digitalSignature", NULL, &ids[0], err, cap);
 	if (rc == 0)
-		rc = ensure_identity(lab, "callmanager", lab->cfg.server_name, "digitalSignature,keyEncipherment",
-		                     "serverAuth,clientAuth", &ids[1], err, cap);
+		rc = ensure_identity(lab, "callmanager", lab->cfg.server_name,
+		                     "digitalSignature,keyEncipherment", "serverAuth,clientAuth", &ids[1],
+		                     err, cap);
 	if (rc == 0)
 		rc = build_ctl(lab, &ids[0], &ids[1], err, cap);
 	explicit_bzero(ids, 2 * sizeof(*ids));

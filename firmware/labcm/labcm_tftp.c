@@ -136,8 +136,8 @@ static void on_xfer_io(struct vm_loop *loop, struct vm_fd *h, uint32_t events)
 		uint16_t op = get16(pkt), num = get16(pkt + 2);
 		if (op == OP_ERROR) {
 			x->srv->failed++;
-			LOGW(LOG_COMP, "TFTP %s %s: the client sent ERROR %u; transfer abandoned", x->peer, x->file->name,
-			     num);
+			LOGW(LOG_COMP, "TFTP %s %s: the client sent ERROR %u; transfer abandoned", x->peer,
+			     x->file->name, num);
 			xfer_end(x);
 			return;
 		}
@@ -149,8 +149,8 @@ static void on_xfer_io(struct vm_loop *loop, struct vm_fd *h, uint32_t events)
 			continue; /* a duplicate ACK: never answered (Sorcerer's Apprentice) */
 		if (xfer_last_block(x)) {
 			x->srv->served++;
-			LOGI(LOG_COMP, "TFTP %s: sent %s (%zu bytes, %u blocks)", x->peer, x->file->name, x->file->len,
-			     x->block);
+			LOGI(LOG_COMP, "TFTP %s: sent %s (%zu bytes, %u blocks)", x->peer, x->file->name,
+			     x->file->len, x->block);
 			xfer_end(x);
 			return;
 		}
@@ -311,7 +311,8 @@ static int load_files(struct labcm_tftp *srv, const char *dir, char *err, size_t
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		struct stat st;
-		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > TFTP_MAX_FILE) {
+		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    (size_t)st.st_size > TFTP_MAX_FILE) {
 			if (fd >= 0)
 				close(fd);
 			continue;
@@ -351,7 +352,8 @@ int labcm_tftp_open(struct labcm *lab, char *err, size_t cap)
 	if (rc < 0)
 		return rc;
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(lab->cfg.tftp_port),
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+	                         .sin_port = htons(lab->cfg.tftp_port),
 	                         .sin_addr.s_addr = lab->listen_addr};
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int e = errno;

@@ -190,8 +190,9 @@ static void start_lab(unsigned devices, unsigned keepalive_s)
 	    text, sizeof(text),
 	    "[labcm]\nlisten = 127.0.0.1\nsccp_port = %u\ntls_port = 0\ntftp_port = 0\nstate_dir = %s\n"
 	    "mwi_on_number = 9999991\nmwi_off_number = 9999990\nkeepalive = %u\nkeepalive_grace_ms = 500\n"
+	    "caller_rtp_min = %u\ncaller_rtp_max = %u\n"
 	    "[devices]\nprefix = CiscoUM1-VI\ncount = %u\nfirst_dn = 8001\nsecurity_mode = nonsecure\n",
-	    tcp_port, state_dir, keepalive_s, devices);
+	    tcp_port, state_dir, keepalive_s, tcp_port + 10000u, tcp_port + 10200u, devices);
 	struct labcm_config cfg;
 	if (labcm_config_parse_string(&cfg, text, "test", err, sizeof(err)) < 0)
 		fail_msg("%s", err);
@@ -305,7 +306,10 @@ static void test_call_and_mwi(void **state)
 	assert_non_null(direct);
 	assert_string_equal(direct->device_name, "CiscoUM1-VI3");
 	pump_until(200, NULL);
+	assert_int_equal(direct->state, LABCM_CALL_ANSWERED);
 	labcm_call_hangup(lab, direct);
+	the_call = direct; /* over at SCCP at once; ended once the media channel reported */
+	pump_until(3000, call_ended);
 	assert_int_equal(direct->state, LABCM_CALL_ENDED);
 	assert_int_equal(direct->end_reason, CM_CALL_END_CALLER_HANGUP);
 
