@@ -12,6 +12,7 @@ packages=(
   libinih-dev libasound2-dev              # the configuration file; ALSA for hal/audio
   libcurl4-gnutls-dev tftpd-hpa           # CTLFile.tlv by TFTP (client; test server)
   autoconf automake libtool dpkg-dev      # building wolfSSL from Debian's source package
+  iproute2                                # network namespaces for the hal/net tests
 )
 
 missing=()

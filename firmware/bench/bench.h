@@ -9,5 +9,6 @@ struct bench_command {
 };
 
 int bench_media_main(int argc, char **argv);
+int bench_register_main(int argc, char **argv);
 
 #endif

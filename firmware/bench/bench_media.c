@@ -136,7 +136,8 @@ static double bare_srtp_pair_ns(unsigned suite, unsigned ptime, unsigned iterati
 		make_key(suite, &k);
 		memcpy(material, k.key, k.key_len);
 		memcpy(material + k.key_len, k.salt, k.salt_len);
-		if (srtp_create(&tx[c], &pol_tx) != srtp_err_status_ok || srtp_create(&rx[c], &pol_rx) != srtp_err_status_ok)
+		if (srtp_create(&tx[c], &pol_tx) != srtp_err_status_ok ||
+		    srtp_create(&rx[c], &pol_rx) != srtp_err_status_ok)
 			goto out;
 	}
 
@@ -217,7 +218,8 @@ static double bare_udp_pair_ns(unsigned pairs, unsigned iterations)
 		if (i == warm)
 			t0 = thread_cpu_ns();
 		unsigned c = i % pairs;
-		if (sendto(tx[c], pkt, sizeof(pkt), MSG_DONTWAIT, (struct sockaddr *)&to[c], sizeof(to[c])) < 0 ||
+		if (sendto(tx[c], pkt, sizeof(pkt), MSG_DONTWAIT, (struct sockaddr *)&to[c], sizeof(to[c])) <
+		        0 ||
 		    recv(rx[c], back, sizeof(back), MSG_DONTWAIT) < 0)
 			goto out;
 	}
@@ -287,8 +289,8 @@ static int wait_events(struct media_engine *e, unsigned n, int type, uint16_t *p
 				continue;
 			int status = type == MEDIA_EV_OPENED ? ev.u.opened.status : ev.u.status;
 			if (status != MEDIA_OK) {
-				fprintf(stderr, "vmport-bench: channel %u: %s failed: %s\n", ev.ch, media_event_name(type),
-					media_status_name(status));
+				fprintf(stderr, "vmport-bench: channel %u: %s failed: %s\n", ev.ch,
+				        media_event_name(type), media_status_name(status));
 				return -1;
 			}
 			if (ports != NULL)
@@ -297,7 +299,8 @@ static int wait_events(struct media_engine *e, unsigned n, int type, uint16_t *p
 		}
 		if (!any) {
 			if (hal_clock_now_ms() > deadline) {
-				fprintf(stderr, "vmport-bench: only %u of %u %s events\n", got, n, media_event_name(type));
+				fprintf(stderr, "vmport-bench: only %u of %u %s events\n", got, n,
+				        media_event_name(type));
 				return -1;
 			}
 			usleep(2000);
@@ -316,15 +319,28 @@ static void drain_events(struct media_engine *e)
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{"streams", required_argument, NULL, 'n'}, {"seconds", required_argument, NULL, 's'},
-		{"warmup", required_argument, NULL, 'w'},  {"suite", required_argument, NULL, 'a'},
-		{"ptime", required_argument, NULL, 'p'},   {"prio", required_argument, NULL, 'P'},
-		{"cpu", required_argument, NULL, 'c'},     {"peer-cpu", required_argument, NULL, 'C'},
-		{"no-rt", no_argument, NULL, 'R'},         {"slot-fill", required_argument, NULL, 'F'},
-		{NULL, 0, NULL, 0},
+	    {"streams", required_argument, NULL, 'n'},
+	    {"seconds", required_argument, NULL, 's'},
+	    {"warmup", required_argument, NULL, 'w'},
+	    {"suite", required_argument, NULL, 'a'},
+	    {"ptime", required_argument, NULL, 'p'},
+	    {"prio", required_argument, NULL, 'P'},
+	    {"cpu", required_argument, NULL, 'c'},
+	    {"peer-cpu", required_argument, NULL, 'C'},
+	    {"no-rt", no_argument, NULL, 'R'},
+	    {"slot-fill", required_argument, NULL, 'F'},
+	    {NULL, 0, NULL, 0},
 	};
-	*o = (struct opts){.streams = 100, .seconds = 10, .warmup = 2, .suite = 1, .ptime = 20, .prio = 80,
-			   .cpu = 0, .peer_cpu = 1, .rt = true, .slot_fill = 0};
+	*o = (struct opts){.streams = 100,
+	                   .seconds = 10,
+	                   .warmup = 2,
+	                   .suite = 1,
+	                   .ptime = 20,
+	                   .prio = 80,
+	                   .cpu = 0,
+	                   .peer_cpu = 1,
+	                   .rt = true,
+	                   .slot_fill = 0};
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -386,12 +402,16 @@ static void print_lat(const char *name, const struct media_hist *h)
 
 /* Open every channel with explicit ports, start transmitting to the other engine, play the
  * tone; wait until all of it is applied. */
-static int setup_engine(struct media_engine *e, const struct opts *o, unsigned local_base, unsigned remote_base,
-			const struct media_key *rx_keys, const struct media_key *tx_keys, struct media_clip *tone)
+static int setup_engine(struct media_engine *e, const struct opts *o, unsigned local_base,
+                        unsigned remote_base, const struct media_key *rx_keys,
+                        const struct media_key *tx_keys, struct media_clip *tone)
 {
 	for (unsigned i = 0; i < o->streams; i++) {
-		struct media_open_req r = {.local_port = (uint16_t)(local_base + 2 * i), .ptime_ms = (uint16_t)o->ptime,
-					   .codec = MEDIA_CODEC_PCMU, .dtmf_pt = 101, .key = rx_keys[i]};
+		struct media_open_req r = {.local_port = (uint16_t)(local_base + 2 * i),
+		                           .ptime_ms = (uint16_t)o->ptime,
+		                           .codec = MEDIA_CODEC_PCMU,
+		                           .dtmf_pt = 101,
+		                           .key = rx_keys[i]};
 		while (media_open(e, i, &r) == -EAGAIN)
 			usleep(1000);
 		explicit_bzero(&r, sizeof(r));
@@ -400,11 +420,11 @@ static int setup_engine(struct media_engine *e, const struct opts *o, unsigned l
 		return -1;
 	for (unsigned i = 0; i < o->streams; i++) {
 		struct media_tx_req t = {.remote_addr = htonl(INADDR_LOOPBACK),
-					 .remote_port = (uint16_t)(remote_base + 2 * i),
-					 .ptime_ms = (uint16_t)o->ptime,
-					 .tos = 0xB8,
-					 .codec = MEDIA_CODEC_PCMU,
-					 .key = tx_keys[i]};
+		                         .remote_port = (uint16_t)(remote_base + 2 * i),
+		                         .ptime_ms = (uint16_t)o->ptime,
+		                         .tos = 0xB8,
+		                         .codec = MEDIA_CODEC_PCMU,
+		                         .key = tx_keys[i]};
 		while (media_start_tx(e, i, &t) == -EAGAIN)
 			usleep(1000);
 		explicit_bzero(&t, sizeof(t));
@@ -414,8 +434,8 @@ static int setup_engine(struct media_engine *e, const struct opts *o, unsigned l
 	return wait_events(e, o->streams, MEDIA_EV_TX_STARTED, NULL, 60000);
 }
 
-static void engine_config(struct media_engine_config *c, const struct opts *o, unsigned base, int cpu, int prio,
-			  bool lock)
+static void engine_config(struct media_engine_config *c, const struct opts *o, unsigned base, int cpu,
+                          int prio, bool lock)
 {
 	media_engine_config_defaults(c);
 	c->max_channels = o->streams;
@@ -434,7 +454,7 @@ static void engine_config(struct media_engine_config *c, const struct opts *o, u
  * on the softoken's session locks, so two engines in one process would measure each other's
  * lock waits instead of the engine. The far end is another machine in real life anyway. */
 static int run_far_end(const struct opts *o, const struct media_key *k_ab, const struct media_key *k_ba,
-		       int ready_fd, int stop_fd)
+                       int ready_fd, int stop_fd)
 {
 	struct media_engine_config cfg;
 	struct media_engine *b = NULL;
@@ -475,8 +495,8 @@ int bench_media_main(int argc, char **argv)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 2u * o.streams + 64u) {
-		fprintf(stderr, "vmport-bench: %u streams need %u file descriptors, the limit is %llu\n", o.streams,
-			2u * o.streams + 64u, (unsigned long long)rl.rlim_cur);
+		fprintf(stderr, "vmport-bench: %u streams need %u file descriptors, the limit is %llu\n",
+		        o.streams, 2u * o.streams + 64u, (unsigned long long)rl.rlim_cur);
 		return 1;
 	}
 
@@ -517,8 +537,8 @@ int bench_media_main(int argc, char **argv)
 	CPU_SET(o.cpu, &one);
 	pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
 	double bare_ns = bare_srtp_pair_ns(o.suite, o.ptime, 100000, 1);
-	double bare_n_ns = bare_srtp_pair_ns(o.suite, o.ptime, 100000 > 20 * o.streams ? 100000 : 20 * o.streams,
-					     o.streams);
+	double bare_n_ns =
+	    bare_srtp_pair_ns(o.suite, o.ptime, 100000 > 20 * o.streams ? 100000 : 20 * o.streams, o.streams);
 	double udp_ns = bare_udp_pair_ns(o.streams, 100000 > 20 * o.streams ? 100000 : 20 * o.streams);
 	pthread_setaffinity_np(pthread_self(), sizeof(old), &old);
 
@@ -553,7 +573,8 @@ int bench_media_main(int argc, char **argv)
 		goto out;
 	}
 
-	bt->policy = (struct hal_rt_policy){.priority = o.prio, .cpu = o.peer_cpu, .stack_prefault = 64 * 1024};
+	bt->policy =
+	    (struct hal_rt_policy){.priority = o.prio, .cpu = o.peer_cpu, .stack_prefault = 64 * 1024};
 	bt->rt = o.rt;
 	atomic_init(&bt->stop, false);
 	atomic_init(&bt->reset, false);
@@ -594,35 +615,43 @@ int bench_media_main(int argc, char **argv)
 	double expected = secs * 1000.0 / o.ptime * o.streams;
 	double pair_ns = (tx + rx) > 0 ? cpu / ((double)(tx + rx) / 2.0) : 0;
 	double p999_diff =
-		((double)media_hist_percentile(send, 0.999) - (double)media_hist_percentile(&bt->hist, 0.999)) / 1e3;
+	    ((double)media_hist_percentile(send, 0.999) - (double)media_hist_percentile(&bt->hist, 0.999)) /
+	    1e3;
 	const char *sched = o.rt ? "SCHED_FIFO" : "normal, nice";
 
-	printf("vmport-bench media: %u streams, G.711 %u ms, %s, %.1f s measured after %u s warm-up\n", o.streams,
-	       o.ptime, suite_name(o.suite), secs, o.warmup);
+	printf("vmport-bench media: %u streams, G.711 %u ms, %s, %.1f s measured after %u s warm-up\n",
+	       o.streams, o.ptime, suite_name(o.suite), secs, o.warmup);
 	printf("  engine A (measured): CPU %d, %s %d; engine B (far end, own process): CPU %d, %s %d; "
 	       "bare timer: CPU %d, %s %d\n",
 	       o.cpu, sched, o.prio, o.peer_cpu, sched, o.prio - 1, o.peer_cpu, sched, o.prio);
-	printf("  engine A traffic: sent %llu, received %llu (%.1f%% of the %.0f expected each way); lost %llu, "
-	       "late %llu, auth failures %llu, send errors %llu, skipped %llu\n",
-	       (unsigned long long)tx, (unsigned long long)rx, expected > 0 ? 100.0 * (double)rx / expected : 0,
-	       expected, (unsigned long long)(t1.lost - t0.lost), (unsigned long long)(t1.late - t0.late),
-	       (unsigned long long)(t1.auth_failures - t0.auth_failures),
-	       (unsigned long long)(t1.send_errors - t0.send_errors), (unsigned long long)(t1.tx_skipped - t0.tx_skipped));
+	printf(
+	    "  engine A traffic: sent %llu, received %llu (%.1f%% of the %.0f expected each way); lost %llu, "
+	    "late %llu, auth failures %llu, send errors %llu, skipped %llu\n",
+	    (unsigned long long)tx, (unsigned long long)rx, expected > 0 ? 100.0 * (double)rx / expected : 0,
+	    expected, (unsigned long long)(t1.lost - t0.lost), (unsigned long long)(t1.late - t0.late),
+	    (unsigned long long)(t1.auth_failures - t0.auth_failures),
+	    (unsigned long long)(t1.send_errors - t0.send_errors),
+	    (unsigned long long)(t1.tx_skipped - t0.tx_skipped));
 	printf("  CPU time per stream            : %7.2f us per second (engine A thread: %.1f%% of one core; "
 	       "engine A's process: %.1f%%)\n",
-	       cpu / 1e3 / secs / o.streams, 100.0 * cpu / 1e9 / secs, 100.0 * (double)(proc1 - proc0) / 1e9 / secs);
-	printf("  engine CPU per packet pair     : %7.2f us (one sent + one received, everything: G.711, jitter "
-	       "buffer, SRTP, UDP, RTCP, grid)\n",
-	       pair_ns / 1e3);
+	       cpu / 1e3 / secs / o.streams, 100.0 * cpu / 1e9 / secs,
+	       100.0 * (double)(proc1 - proc0) / 1e9 / secs);
+	printf(
+	    "  engine CPU per packet pair     : %7.2f us (one sent + one received, everything: G.711, jitter "
+	    "buffer, SRTP, UDP, RTCP, grid)\n",
+	    pair_ns / 1e3);
 	if (o.suite != 0) {
-		printf("  bare libsrtp protect+unprotect : %7.2f us (%u-byte packet, 1 context pair)   ratio %.2f "
+		printf("  bare libsrtp protect+unprotect : %7.2f us (%u-byte packet, 1 context pair)   ratio "
+		       "%.2f "
 		       "(target <= 1.5)\n",
 		       bare_ns / 1e3, 12 + o.ptime * 8, pair_ns / bare_ns);
-		printf("  bare libsrtp protect+unprotect : %7.2f us (cycling over %u context pairs, the engine's "
+		printf("  bare libsrtp protect+unprotect : %7.2f us (cycling over %u context pairs, the "
+		       "engine's "
 		       "working set)   ratio %.2f\n",
 		       bare_n_ns / 1e3, o.streams, pair_ns / bare_n_ns);
 	}
-	printf("  bare UDP sendto+recv           : %7.2f us (one %u-byte datagram over loopback, %u socket pairs)\n",
+	printf("  bare UDP sendto+recv           : %7.2f us (one %u-byte datagram over loopback, %u socket "
+	       "pairs)\n",
 	       udp_ns / 1e3, 12 + o.ptime * 8 + 4, o.streams);
 	printf("  bare libsrtp (N) + bare UDP    : %7.2f us   ratio %.2f: what the engine adds to the two\n",
 	       (bare_n_ns + udp_ns) / 1e3, pair_ns / (bare_n_ns + udp_ns));
@@ -631,15 +660,17 @@ int bench_media_main(int argc, char **argv)
 	print_lat("media thread, wake-ups", wake);
 	print_lat("bare timer thread (2 ms grid)", &bt->hist);
 	printf("  p99.9 send lateness minus bare timer p99.9: %.0f us (target <= 500)\n", p999_diff);
-	printf("RESULT streams=%u cpu_us_per_stream_s=%.2f engine_core_pct=%.1f engine_pair_us=%.2f bare_pair_us=%.2f "
-	       "ratio=%.2f bareN_pair_us=%.2f ratioN=%.2f udp_pair_us=%.2f ratio_srtp_udp=%.2f send_p50_us=%.0f send_p99_us=%.0f send_p999_us=%.0f send_max_us=%.0f bare_p50_us=%.0f "
+	printf("RESULT streams=%u cpu_us_per_stream_s=%.2f engine_core_pct=%.1f engine_pair_us=%.2f "
+	       "bare_pair_us=%.2f "
+	       "ratio=%.2f bareN_pair_us=%.2f ratioN=%.2f udp_pair_us=%.2f ratio_srtp_udp=%.2f "
+	       "send_p50_us=%.0f send_p99_us=%.0f send_p999_us=%.0f send_max_us=%.0f bare_p50_us=%.0f "
 	       "bare_p99_us=%.0f bare_p999_us=%.0f bare_max_us=%.0f p999_diff_us=%.0f rx_pct=%.1f lost=%llu "
 	       "late=%llu skipped=%llu\n",
-	       o.streams, cpu / 1e3 / secs / o.streams, 100.0 * cpu / 1e9 / secs, pair_ns / 1e3, bare_ns / 1e3,
-	       bare_ns > 0 ? pair_ns / bare_ns : 0, bare_n_ns / 1e3, bare_n_ns > 0 ? pair_ns / bare_n_ns : 0,
-	       udp_ns / 1e3, pair_ns / (bare_n_ns + udp_ns),
-	       media_hist_percentile(send, 0.5) / 1e3,
-	       media_hist_percentile(send, 0.99) / 1e3, media_hist_percentile(send, 0.999) / 1e3, send->max_ns / 1e3,
+	       o.streams, cpu / 1e3 / secs / o.streams, 100.0 * cpu / 1e9 / secs, pair_ns / 1e3,
+	       bare_ns / 1e3, bare_ns > 0 ? pair_ns / bare_ns : 0, bare_n_ns / 1e3,
+	       bare_n_ns > 0 ? pair_ns / bare_n_ns : 0, udp_ns / 1e3, pair_ns / (bare_n_ns + udp_ns),
+	       media_hist_percentile(send, 0.5) / 1e3, media_hist_percentile(send, 0.99) / 1e3,
+	       media_hist_percentile(send, 0.999) / 1e3, send->max_ns / 1e3,
 	       media_hist_percentile(&bt->hist, 0.5) / 1e3, media_hist_percentile(&bt->hist, 0.99) / 1e3,
 	       media_hist_percentile(&bt->hist, 0.999) / 1e3, bt->hist.max_ns / 1e3, p999_diff,
 	       expected > 0 ? 100.0 * (double)rx / expected : 0, (unsigned long long)(t1.lost - t0.lost),

@@ -5,7 +5,7 @@
  *    the engine's own threads; commands travel on a lock-free SPSC queue and are applied by the
  *    media thread at its next wake (at most 10 ms later);
  *  - the media thread (SCHED_FIFO when the board allows it) wakes on an absolute grid: each
- *    channel has its own packet-size grid (10..60 ms) at its own phase, on 0.5 ms slots, so the
+ *    channel has its own packet-size grid (10..60 ms) at its own phase, on 0.25 ms slots, so the
  *    sends of many channels spread over the period instead of bursting at one instant. Its
  *    packet path never allocates, locks, logs or touches files;
  *  - the recorder's writer thread (normal priority) owns every file write: temp file, fsync,
@@ -63,32 +63,32 @@ struct media_key {
 enum media_status {
 	MEDIA_OK = 0,
 	MEDIA_ERR_UNKNOWN = 1,
-	MEDIA_ERR_NO_CHANNELS = 2,       /* channel index out of range or already open */
-	MEDIA_ERR_INVALID_PARTY = 4,     /* command for a channel that is not open */
+	MEDIA_ERR_NO_CHANNELS = 2,   /* channel index out of range or already open */
+	MEDIA_ERR_INVALID_PARTY = 4, /* command for a channel that is not open */
 	MEDIA_ERR_INVALID_CODEC = 6,
 	MEDIA_ERR_INVALID_PACKET_SIZE = 7,
-	MEDIA_ERR_OUT_OF_SOCKETS = 8,    /* no free UDP port pair, or socket() failed */
-	MEDIA_ERR_CRYPTO = 9,            /* suite not implemented, bad key length, libsrtp refused */
+	MEDIA_ERR_OUT_OF_SOCKETS = 8, /* no free UDP port pair, or socket() failed */
+	MEDIA_ERR_CRYPTO = 9,         /* suite not implemented, bad key length, libsrtp refused */
 };
 const char *media_status_name(int status);
 
 /* ---- Engine ---- */
 
 struct media_engine_config {
-	unsigned max_channels;  /* channel indexes 0..max_channels-1; all memory is sized from it */
-	uint32_t bind_addr;     /* IPv4 to bind RTP/RTCP sockets to, network order (0 = any) */
-	uint16_t port_min;      /* even RTP ports handed out when media_open asks for port 0 */
+	unsigned max_channels; /* channel indexes 0..max_channels-1; all memory is sized from it */
+	uint32_t bind_addr;    /* IPv4 to bind RTP/RTCP sockets to, network order (0 = any) */
+	uint16_t port_min;     /* even RTP ports handed out when media_open asks for port 0 */
 	uint16_t port_max;
 	const char *rt_backend; /* "linux" or "null" (hal/rt) */
 	struct hal_rt_policy rt;
 	unsigned jitter_min_ms; /* adaptive jitter buffer target bounds */
 	unsigned jitter_max_ms;
 	unsigned rtcp_interval_ms; /* 5000 */
-	/* Channels that share a 0.5 ms phase slot before new channels spread to the least loaded
+	/* Channels that share a 0.25 ms phase slot before new channels spread to the least loaded
 	 * one: more per slot means fewer wake-ups (each has a fixed cost), fewer means less wait
 	 * behind the other sends of the slot. Default 8; 0 or 1 spreads every channel. */
 	unsigned slot_fill;
-	const char *cname;         /* RTCP SDES CNAME */
+	const char *cname; /* RTCP SDES CNAME */
 };
 void media_engine_config_defaults(struct media_engine_config *cfg);
 
@@ -121,13 +121,13 @@ struct media_open_req {
 int media_open(struct media_engine *e, unsigned ch, struct media_open_req *req);
 
 struct media_tx_req {
-	uint32_t remote_addr;   /* IPv4, network order */
-	uint16_t remote_port;   /* RTP; RTCP goes to +1 */
-	uint16_t ptime_ms;      /* StartMediaTransmission's millisecondPacketSize; sets the channel's grid */
-	uint8_t tos;            /* precedenceValue: an IP TOS byte (0xB8 = DSCP EF) */
-	uint8_t dtmf_pt;        /* RFC 2833 payload type for media_send_digits (96..127); else 101 */
+	uint32_t remote_addr; /* IPv4, network order */
+	uint16_t remote_port; /* RTP; RTCP goes to +1 */
+	uint16_t ptime_ms;    /* StartMediaTransmission's millisecondPacketSize; sets the channel's grid */
+	uint8_t tos;          /* precedenceValue: an IP TOS byte (0xB8 = DSCP EF) */
+	uint8_t dtmf_pt;      /* RFC 2833 payload type for media_send_digits (96..127); else 101 */
 	enum media_codec codec;
-	struct media_key key;   /* the Tx key. Wiped by the call. */
+	struct media_key key; /* the Tx key. Wiped by the call. */
 };
 /* StartMediaTransmission (channel must be open). Event MEDIA_EV_TX_STARTED. */
 int media_start_tx(struct media_engine *e, unsigned ch, struct media_tx_req *req);
@@ -170,10 +170,10 @@ struct media_stats {
 	uint32_t late;          /* arrived after their playout time: dropped */
 	uint32_t lost;          /* frames never received by their playout time: concealed */
 	uint32_t duplicates;
-	uint32_t concealed;     /* frames played as concealment */
-	uint32_t malformed;     /* not RTP, unknown payload type, wrong frame size */
+	uint32_t concealed; /* frames played as concealment */
+	uint32_t malformed; /* not RTP, unknown payload type, wrong frame size */
 	uint32_t send_errors;
-	uint32_t tx_skipped;    /* frames not sent because the thread fell a whole period behind */
+	uint32_t tx_skipped; /* frames not sent because the thread fell a whole period behind */
 	uint32_t dtmf_rx;
 	uint32_t rtcp_tx;
 	uint32_t rtcp_rx;
@@ -184,19 +184,19 @@ struct media_stats {
 };
 
 enum media_event_type {
-	MEDIA_EV_OPENED,            /* u.opened */
-	MEDIA_EV_TX_STARTED,        /* u.status */
-	MEDIA_EV_TX_STOPPED,        /* u.status */
-	MEDIA_EV_CLOSED,            /* u.stats: final counters */
-	MEDIA_EV_STATS,             /* u.stats */
-	MEDIA_EV_DTMF,              /* u.dtmf */
-	MEDIA_EV_DIGITS_SENT,       /* u.status */
-	MEDIA_EV_PLAY_DONE,         /* u.status: a clip played once reached its end */
-	MEDIA_EV_RECORD_STARTED,    /* u.rec (path) */
-	MEDIA_EV_RECORD_SAVED,      /* u.rec */
-	MEDIA_EV_RECORD_FAILED,     /* u.rec: err and reason say why; the temp file is removed */
-	MEDIA_EV_RECORD_DISCARDED,  /* u.rec */
-	MEDIA_EV_REJECTED,          /* u.status: a command for this channel could not be applied */
+	MEDIA_EV_OPENED,           /* u.opened */
+	MEDIA_EV_TX_STARTED,       /* u.status */
+	MEDIA_EV_TX_STOPPED,       /* u.status */
+	MEDIA_EV_CLOSED,           /* u.stats: final counters */
+	MEDIA_EV_STATS,            /* u.stats */
+	MEDIA_EV_DTMF,             /* u.dtmf */
+	MEDIA_EV_DIGITS_SENT,      /* u.status */
+	MEDIA_EV_PLAY_DONE,        /* u.status: a clip played once reached its end */
+	MEDIA_EV_RECORD_STARTED,   /* u.rec (path) */
+	MEDIA_EV_RECORD_SAVED,     /* u.rec */
+	MEDIA_EV_RECORD_FAILED,    /* u.rec: err and reason say why; the temp file is removed */
+	MEDIA_EV_RECORD_DISCARDED, /* u.rec */
+	MEDIA_EV_REJECTED,         /* u.status: a command for this channel could not be applied */
 };
 const char *media_event_name(int type);
 

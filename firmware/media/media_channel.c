@@ -118,10 +118,10 @@ static int jitter_setup(struct media_engine *e, struct media_channel *c)
 	if (min_f > max_f)
 		min_f = max_f;
 	struct jitter_config jc = {
-		.frame_samples = c->frame_samples,
-		.capacity = (uint16_t)cap,
-		.min_depth = (uint16_t)min_f,
-		.max_depth = (uint16_t)max_f,
+	    .frame_samples = c->frame_samples,
+	    .capacity = (uint16_t)cap,
+	    .min_depth = (uint16_t)min_f,
+	    .max_depth = (uint16_t)max_f,
 	};
 	if (jitter_init(&c->jb, &jc, c->jb_storage, e->jitter_samples_per_ch) != 0)
 		return MEDIA_ERR_INVALID_PACKET_SIZE;
@@ -316,7 +316,8 @@ static void send_rtcp(struct media_engine *e, struct media_channel *c, uint64_t 
 		c->st.send_errors++;
 		return;
 	}
-	if (sendto(c->fd_rtcp, buf, off, MSG_DONTWAIT, (struct sockaddr *)&c->remote_rtcp, sizeof(c->remote_rtcp)) < 0)
+	if (sendto(c->fd_rtcp, buf, off, MSG_DONTWAIT, (struct sockaddr *)&c->remote_rtcp,
+	           sizeof(c->remote_rtcp)) < 0)
 		c->st.send_errors++;
 	else
 		c->st.rtcp_tx++;
@@ -382,7 +383,7 @@ void media_channel_stop_tx(struct media_engine *e, struct media_channel *c)
 /* ---- recording (media-thread side) ---- */
 
 static void rec_event_failed(struct media_engine *e, struct media_channel *c, const char *path, int err,
-			     const char *reason)
+                             const char *reason)
 {
 	struct media_event *ev = media_event_push(e, MEDIA_EV_RECORD_FAILED, c->index);
 	if (ev == NULL)
@@ -419,12 +420,12 @@ void media_channel_record(struct media_engine *e, struct media_channel *c, const
 void media_channel_stop_record(struct media_engine *e, struct media_channel *c, bool keep)
 {
 	struct media_rec_msg m = {
-		.type = MEDIA_REC_END,
-		.keep = keep,
-		.ch = c->index,
-		.nsamples = c->rec_fill,
-		.dropped_ms = (uint32_t)(c->rec_dropped / 8u),
-		.block = c->rec_block,
+	    .type = MEDIA_REC_END,
+	    .keep = keep,
+	    .ch = c->index,
+	    .nsamples = c->rec_fill,
+	    .dropped_ms = (uint32_t)(c->rec_dropped / 8u),
+	    .block = c->rec_block,
 	};
 	media_recorder_post(e->rec, &m);
 	c->st.rec_dropped_ms += (uint32_t)(c->rec_dropped / 8u);
@@ -452,8 +453,10 @@ static void record_frame(struct media_engine *e, struct media_channel *c, const 
 		c->rec_fill += take;
 		off += take;
 		if (c->rec_fill == MEDIA_REC_BLOCK_SAMPLES) {
-			struct media_rec_msg m = {.type = MEDIA_REC_DATA, .ch = c->index, .nsamples = c->rec_fill,
-						  .block = c->rec_block};
+			struct media_rec_msg m = {.type = MEDIA_REC_DATA,
+			                          .ch = c->index,
+			                          .nsamples = c->rec_fill,
+			                          .block = c->rec_block};
 			media_recorder_post(e->rec, &m);
 			c->rec_block = NULL;
 			c->rec_fill = 0;
@@ -530,7 +533,9 @@ static void fill_audio(struct media_engine *e, struct media_channel *c, uint8_t 
 			c->clip_pos = 0;
 			if (!c->clip_loop) {
 				c->clip = NULL;
-				memset(out + done, g711_silence_code(c->tx_codec == MEDIA_CODEC_PCMU ? G711_ULAW : G711_ALAW),
+				memset(out + done,
+				       g711_silence_code(c->tx_codec == MEDIA_CODEC_PCMU ? G711_ULAW
+				                                                         : G711_ALAW),
 				       n - done);
 				struct media_event *ev = media_event_push(e, MEDIA_EV_PLAY_DONE, c->index);
 				if (ev != NULL)
@@ -545,7 +550,7 @@ static void fill_audio(struct media_engine *e, struct media_channel *c, uint8_t 
  * end packet three times, then MEDIA_DTMF_GAP_MS of audio. Returns true when this tick's packet
  * is an event packet (payload written, header fields set). */
 static bool dtmf_tick(struct media_engine *e, struct media_channel *c, struct rtp_header *h, uint8_t *payload,
-		      size_t *plen)
+                      size_t *plen)
 {
 	unsigned event_ticks = (MEDIA_DTMF_EVENT_MS + c->ptime_ms - 1u) / c->ptime_ms;
 	unsigned gap_ticks = (MEDIA_DTMF_GAP_MS + c->ptime_ms - 1u) / c->ptime_ms;
@@ -557,10 +562,10 @@ static bool dtmf_tick(struct media_engine *e, struct media_channel *c, struct rt
 	if (t < event_ticks + 2u) {
 		unsigned ticks = t < event_ticks ? t + 1u : event_ticks;
 		struct rfc2833_event ev = {
-			.event = (uint8_t)rfc2833_digit_to_event(c->digits[c->digit_idx]),
-			.end = t + 1u >= event_ticks,
-			.volume = 10,
-			.duration = (uint16_t)(ticks * c->frame_samples),
+		    .event = (uint8_t)rfc2833_digit_to_event(c->digits[c->digit_idx]),
+		    .end = t + 1u >= event_ticks,
+		    .volume = 10,
+		    .duration = (uint16_t)(ticks * c->frame_samples),
 		};
 		*plen = (size_t)rfc2833_build(&ev, payload, RFC2833_PAYLOAD_LEN);
 		h->payload_type = c->tx_dtmf_pt;
@@ -610,7 +615,8 @@ void media_channel_tx(struct media_engine *e, struct media_channel *c, uint64_t 
 		return;
 	}
 	media_hist_add(&e->send_hist, (int64_t)(hal_clock_now_ns() - due_ns));
-	if (sendto(c->fd_rtp, pkt, len, MSG_DONTWAIT, (const struct sockaddr *)&c->remote, sizeof(c->remote)) < 0) {
+	if (sendto(c->fd_rtp, pkt, len, MSG_DONTWAIT, (const struct sockaddr *)&c->remote,
+	           sizeof(c->remote)) < 0) {
 		c->st.send_errors++;
 		e->local.send_errors++;
 		return;
@@ -636,7 +642,8 @@ static void on_digit(struct media_engine *e, struct media_channel *c, const stru
 	media_event_commit(e);
 }
 
-static void on_rtp(struct media_engine *e, struct media_channel *c, uint8_t *buf, size_t len, uint32_t arrival)
+static void on_rtp(struct media_engine *e, struct media_channel *c, uint8_t *buf, size_t len,
+                   uint32_t arrival)
 {
 	int r = media_srtp_unprotect(&c->srtp_rx, buf, &len);
 	if (r != MEDIA_SRTP_OK) {
@@ -698,7 +705,8 @@ static void on_rtp(struct media_engine *e, struct media_channel *c, uint8_t *buf
 	for (size_t i = 0; i < p.payload_len; i++)
 		pcm[i] = table[p.payload[i]];
 	rtp_source_on_packet(&c->src, p.header.seq, p.header.timestamp, arrival);
-	if (jitter_insert(&c->jb, p.header.seq, p.header.timestamp, arrival, pcm, p.payload_len) == JITTER_LATE)
+	if (jitter_insert(&c->jb, p.header.seq, p.header.timestamp, arrival, pcm, p.payload_len) ==
+	    JITTER_LATE)
 		e->local.late++;
 	c->st.rx_packets++;
 	c->st.rx_octets += p.payload_len;

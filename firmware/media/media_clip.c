@@ -129,7 +129,7 @@ int media_clip_load_wav(const char *path, struct media_clip **out, char *err, si
 	rc = wav_parse_header(head, (size_t)got, &info);
 	if (rc != WAV_OK) {
 		snprintf(err, err_cap, "%s: not a playable WAV: %s", path,
-			 info.error[0] ? info.error : wav_strerror(rc));
+		         info.error[0] ? info.error : wav_strerror(rc));
 		rc = -EINVAL;
 		goto out;
 	}

@@ -42,19 +42,19 @@ const char *media_status_name(int status)
 const char *media_event_name(int type)
 {
 	static const char *const names[] = {
-		[MEDIA_EV_OPENED] = "opened",
-		[MEDIA_EV_TX_STARTED] = "tx-started",
-		[MEDIA_EV_TX_STOPPED] = "tx-stopped",
-		[MEDIA_EV_CLOSED] = "closed",
-		[MEDIA_EV_STATS] = "stats",
-		[MEDIA_EV_DTMF] = "dtmf",
-		[MEDIA_EV_DIGITS_SENT] = "digits-sent",
-		[MEDIA_EV_PLAY_DONE] = "play-done",
-		[MEDIA_EV_RECORD_STARTED] = "record-started",
-		[MEDIA_EV_RECORD_SAVED] = "record-saved",
-		[MEDIA_EV_RECORD_FAILED] = "record-failed",
-		[MEDIA_EV_RECORD_DISCARDED] = "record-discarded",
-		[MEDIA_EV_REJECTED] = "rejected",
+	    [MEDIA_EV_OPENED] = "opened",
+	    [MEDIA_EV_TX_STARTED] = "tx-started",
+	    [MEDIA_EV_TX_STOPPED] = "tx-stopped",
+	    [MEDIA_EV_CLOSED] = "closed",
+	    [MEDIA_EV_STATS] = "stats",
+	    [MEDIA_EV_DTMF] = "dtmf",
+	    [MEDIA_EV_DIGITS_SENT] = "digits-sent",
+	    [MEDIA_EV_PLAY_DONE] = "play-done",
+	    [MEDIA_EV_RECORD_STARTED] = "record-started",
+	    [MEDIA_EV_RECORD_SAVED] = "record-saved",
+	    [MEDIA_EV_RECORD_FAILED] = "record-failed",
+	    [MEDIA_EV_RECORD_DISCARDED] = "record-discarded",
+	    [MEDIA_EV_REJECTED] = "rejected",
 	};
 	if (type < 0 || (size_t)type >= sizeof(names) / sizeof(names[0]) || names[type] == NULL)
 		return "?";
@@ -123,7 +123,7 @@ int media_engine_create(const struct media_engine_config *cfg, struct media_engi
 	LOGI(LOG_COMP, "SRTP self-test passed (AES_CM_128_HMAC_SHA1_80, AEAD_AES_128_GCM known answers)");
 
 	struct media_engine *e = aligned_alloc(SPSC_CACHE_LINE, (sizeof(*e) + SPSC_CACHE_LINE - 1) /
-									 SPSC_CACHE_LINE * SPSC_CACHE_LINE);
+	                                                            SPSC_CACHE_LINE * SPSC_CACHE_LINE);
 	if (e == NULL)
 		return -ENOMEM;
 	memset(e, 0, sizeof(*e));
@@ -229,7 +229,8 @@ void media_grid_place(struct media_engine *e, struct media_channel *c, uint16_t 
 	uint64_t fill = UINT64_MAX, least = e->next_slot;
 	for (uint64_t s = e->next_slot; s < e->next_slot + c->period_slots; s++) {
 		uint32_t load = e->bucket_load[s % MEDIA_WHEEL];
-		if (load < e->cfg.slot_fill && (fill == UINT64_MAX || load > e->bucket_load[fill % MEDIA_WHEEL]))
+		if (load < e->cfg.slot_fill &&
+		    (fill == UINT64_MAX || load > e->bucket_load[fill % MEDIA_WHEEL]))
 			fill = s;
 		if (load < e->bucket_load[least % MEDIA_WHEEL])
 			least = s;
@@ -368,7 +369,9 @@ static void process_commands(struct media_engine *e, uint64_t start_ns)
 
 /* ---- the grid (media thread) ---- */
 
-static void service_slot(struct media_engine *e, uint64_t slot, uint64_t now_slot)
+/* Send for every channel due in `slot` and put each back on the grid one period later; queue
+ * their receive work. Nothing else happens between the sends of a slot. */
+static void send_slot(struct media_engine *e, uint64_t slot, uint64_t now_slot)
 {
 	unsigned b = (unsigned)(slot % MEDIA_WHEEL);
 	struct media_channel *list = e->bucket[b];
@@ -378,18 +381,11 @@ static void service_slot(struct media_engine *e, uint64_t slot, uint64_t now_slo
 	e->bucket_load[b] = 0;
 
 	uint64_t due_ns = media_engine_slot_ns(e, slot);
-	/* Pass 1: every send due in this slot, nothing else, so the last send of the slot is late
-	 * only by the others' sends. */
-	for (struct media_channel *c = list; c != NULL; c = c->next) {
-		if (c->tx_on)
-			media_channel_tx(e, c, due_ns);
-	}
-	/* Pass 2: receive, play out, record, report; then back on the grid one period later. */
-	uint64_t now_ns = hal_clock_now_ns();
 	struct media_channel *next;
 	for (struct media_channel *c = list; c != NULL; c = next) {
 		next = c->next;
-		media_channel_rx(e, c, now_ns, slot);
+		if (c->tx_on)
+			media_channel_tx(e, c, due_ns);
 		uint64_t due = slot + c->period_slots;
 		if (now_slot >= due + (uint64_t)MEDIA_MAX_BEHIND * c->period_slots) {
 			/* The thread was stalled for several periods: skip ahead rather than burst. */
@@ -402,6 +398,42 @@ static void service_slot(struct media_engine *e, uint64_t slot, uint64_t now_slo
 			}
 		}
 		grid_insert(e, c, due);
+		if (!c->rx_pending) {
+			c->rx_pending = true;
+			c->rx_slot = slot;
+			c->rx_next = NULL;
+			if (e->rx_tail != NULL)
+				e->rx_tail->rx_next = c;
+			else
+				e->rx_head = c;
+			e->rx_tail = c;
+		}
+	}
+}
+
+/* Catch up with the grid: sends first, for every slot that is due; then receive work, one
+ * channel at a time, looking at the clock in between so that a slot falling due meanwhile is
+ * sent before the next channel is received. A send thus waits behind the other sends of its
+ * slot and at most one channel's receive work, not behind a whole slot's. Bounded, so that an
+ * overloaded thread still gets to its commands and its stop flag. */
+static void run_grid(struct media_engine *e, uint64_t start_ns)
+{
+	for (;;) {
+		uint64_t now = hal_clock_now_ns();
+		uint64_t now_slot = now >= e->t0_ns ? (now - e->t0_ns) / MEDIA_SLOT_NS : 0;
+		while (e->next_slot <= now_slot) {
+			send_slot(e, e->next_slot, now_slot);
+			e->next_slot++;
+		}
+		struct media_channel *c = e->rx_head;
+		if (c == NULL || now - start_ns > MEDIA_GRID_BUDGET_NS)
+			return;
+		e->rx_head = c->rx_next;
+		if (e->rx_head == NULL)
+			e->rx_tail = NULL;
+		c->rx_pending = false;
+		if (c->state == MEDIA_CH_OPEN)
+			media_channel_rx(e, c, now, c->rx_slot);
 	}
 }
 
@@ -488,11 +520,7 @@ static void *media_main(void *arg)
 			media_hist_add(&e->wake_hist, (int64_t)(now - deadline));
 		e->local.wakes++;
 
-		uint64_t now_slot = now >= e->t0_ns ? (now - e->t0_ns) / MEDIA_SLOT_NS : 0;
-		while (e->next_slot <= now_slot) {
-			service_slot(e, e->next_slot, now_slot);
-			e->next_slot++;
-		}
+		run_grid(e, now);
 		process_commands(e, hal_clock_now_ns());
 		if (now >= e->rtcp_poll_ns) {
 			poll_rtcp(e, now);
@@ -504,7 +532,10 @@ static void *media_main(void *arg)
 
 		uint64_t s = next_due_slot(e);
 		uint64_t idle = now + MEDIA_IDLE_SLOTS * MEDIA_SLOT_NS;
-		if (s != UINT64_MAX && media_engine_slot_ns(e, s) <= idle) {
+		if (e->rx_head != NULL) { /* receive work left over: come straight back */
+			deadline = now;
+			slot_due = false;
+		} else if (s != UINT64_MAX && media_engine_slot_ns(e, s) <= idle) {
 			deadline = media_engine_slot_ns(e, s);
 			slot_due = true;
 		} else {

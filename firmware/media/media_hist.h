@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#define MEDIA_HIST_FINE 2000   /* 1 µs buckets: 0..2 ms */
-#define MEDIA_HIST_COARSE 980  /* 100 µs buckets: 2..100 ms */
+#define MEDIA_HIST_FINE 2000  /* 1 µs buckets: 0..2 ms */
+#define MEDIA_HIST_COARSE 980 /* 100 µs buckets: 2..100 ms */
 
 struct media_hist {
 	uint64_t count;

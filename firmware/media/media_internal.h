@@ -22,19 +22,21 @@
 #include "rtp/rtcp.h"
 #include "spsc.h"
 
-/* The grid: channels are due on 0.5 ms slots; a wheel of 128 slots (64 ms) holds every period
+/* The grid: channels are due on 0.25 ms slots; a wheel of 256 slots (64 ms) holds every period
  * up to 60 ms. */
-#define MEDIA_SLOT_NS 500000ull
-#define MEDIA_WHEEL 128u
+#define MEDIA_SLOT_NS 250000ull
+#define MEDIA_WHEEL 256u
 /* Default for media_engine_config.slot_fill. */
 #define MEDIA_SLOT_FILL 8u
 /* With nothing due, the thread still looks at its command queue every 10 ms. */
-#define MEDIA_IDLE_SLOTS 20u
+#define MEDIA_IDLE_SLOTS 40u
 /* A channel this many periods behind skips ahead instead of sending a burst. */
 #define MEDIA_MAX_BEHIND 3u
 /* Command handling per wake: bounded so call set-up cannot delay the next slot's sends much. */
 #define MEDIA_CMD_BUDGET_NS 200000ull
 #define MEDIA_CMD_BUDGET 32u
+/* Longest the thread works through the grid before it looks at commands and its stop flag. */
+#define MEDIA_GRID_BUDGET_NS 20000000ull
 #define MEDIA_RX_BATCH 8u
 #define MEDIA_PKT_MAX 1500u
 #define MEDIA_FRAME_MAX (MEDIA_PTIME_MAX * 8u)
@@ -89,6 +91,9 @@ struct media_channel {
 	uint32_t index;
 	uint8_t state;
 	bool tx_on;
+	bool rx_pending;               /* queued for receive work */
+	struct media_channel *rx_next; /* in the engine's receive queue */
+	uint64_t rx_slot;              /* the slot whose send queued it */
 
 	int fd_rtp;
 	int fd_rtcp;
@@ -104,7 +109,7 @@ struct media_channel {
 	struct jitter_buffer jb;
 	int16_t *jb_storage;
 	struct rfc2833_decoder dtmf;
-	uint32_t dtmf_idle_ticks; /* services since the last telephone-event packet */
+	uint32_t dtmf_idle_ticks;       /* services since the last telephone-event packet */
 	struct jitter_counters jc_seen; /* jitter counters already added to the engine totals */
 
 	/* ---- transmit ---- */
@@ -131,8 +136,8 @@ struct media_channel {
 	uint8_t n_digits;
 	uint8_t digit_idx;
 	bool dtmf_active;
-	uint16_t dtmf_tick;  /* ticks into the current digit: event, end repeats, gap */
-	uint32_t dtmf_ts;    /* RTP timestamp of the event being sent */
+	uint16_t dtmf_tick; /* ticks into the current digit: event, end repeats, gap */
+	uint32_t dtmf_ts;   /* RTP timestamp of the event being sent */
 
 	/* recorder (media-thread side) */
 	bool rec_active;
@@ -151,8 +156,8 @@ struct media_channel {
 
 /* Totals the media thread publishes once per wake for other threads to read. */
 struct media_totals_pub {
-	atomic_uint_fast64_t wakes, tx_packets, rx_packets, auth_failures, replay_drops, late, lost, send_errors,
-		tx_skipped, events_dropped;
+	atomic_uint_fast64_t wakes, tx_packets, rx_packets, auth_failures, replay_drops, late, lost,
+	    send_errors, tx_skipped, events_dropped;
 	atomic_uint channels_open;
 };
 
@@ -187,7 +192,8 @@ struct media_engine {
 	struct media_channel *bucket[MEDIA_WHEEL];
 	uint32_t bucket_load[MEDIA_WHEEL];
 	uint64_t t0_ns;
-	uint64_t next_slot; /* the first slot not yet serviced */
+	uint64_t next_slot;                      /* the first slot not yet sent */
+	struct media_channel *rx_head, *rx_tail; /* receive work queued by sends, oldest first */
 	uint16_t port_cursor;
 	int rtcp_epfd;
 	uint64_t rtcp_poll_ns;
@@ -222,7 +228,8 @@ void media_channel_record(struct media_engine *e, struct media_channel *c, const
 void media_channel_stop_record(struct media_engine *e, struct media_channel *c, bool keep);
 void media_channel_fill_stats(struct media_channel *c, struct media_stats *out);
 void media_channel_clear_stats(struct media_channel *c);
-/* The packet path: pass 1 sends (time-critical), pass 2 receives, plays out, records, RTCP. */
+/* The packet path: the send (time-critical), then later the receive work: receive, play out,
+ * record, RTCP. */
 void media_channel_tx(struct media_engine *e, struct media_channel *c, uint64_t due_ns);
 void media_channel_rx(struct media_engine *e, struct media_channel *c, uint64_t now_ns, uint64_t slot);
 void media_channel_rtcp_input(struct media_engine *e, struct media_channel *c, uint64_t now_ns);

@@ -21,9 +21,9 @@
 
 /* What the writer knows about the recording on one channel. */
 struct rec_file {
-	int fd;            /* -1: none open */
-	bool failed;       /* an error was reported; drop data until END */
-	uint64_t bytes;    /* sample bytes written */
+	int fd;         /* -1: none open */
+	bool failed;    /* an error was reported; drop data until END */
+	uint64_t bytes; /* sample bytes written */
 	char path[MEDIA_PATH_MAX];
 	char tmp[MEDIA_PATH_MAX + 8];
 };
@@ -32,15 +32,15 @@ struct media_recorder {
 	unsigned max_channels;
 	size_t pool_blocks;
 	struct media_rec_block *pool;
-	struct spsc msgq;  /* media -> writer */
+	struct spsc msgq; /* media -> writer */
 	void *msgq_mem;
 	struct spsc freeq; /* writer -> media: struct media_rec_block * */
 	void *freeq_mem;
-	struct spsc evq;   /* writer -> control: struct media_event */
+	struct spsc evq; /* writer -> control: struct media_event */
 	void *evq_mem;
-	int kick_fd;       /* media -> writer wake-up */
-	int event_fd;      /* writer -> control wake-up (the engine's) */
-	bool posted;       /* media side: something posted since the last kick */
+	int kick_fd;  /* media -> writer wake-up */
+	int event_fd; /* writer -> control wake-up (the engine's) */
+	bool posted;  /* media side: something posted since the last kick */
 	struct rec_file *files;
 	pthread_t thread;
 	bool running;
@@ -55,7 +55,8 @@ static size_t pow2_at_least(size_t n)
 	return p;
 }
 
-int media_recorder_create(unsigned max_channels, size_t pool_blocks, int event_fd, struct media_recorder **out)
+int media_recorder_create(unsigned max_channels, size_t pool_blocks, int event_fd,
+                          struct media_recorder **out)
 {
 	struct media_recorder *r = calloc(1, sizeof(*r));
 	if (r == NULL)
@@ -173,7 +174,7 @@ static void give_back(struct media_recorder *r, struct media_rec_block *b)
 }
 
 static void post_event(struct media_recorder *r, int type, uint32_t ch, const struct rec_file *f,
-		       uint32_t duration_ms, uint32_t dropped_ms, int err)
+                       uint32_t duration_ms, uint32_t dropped_ms, int err)
 {
 	struct media_event *ev;
 	/* The writer is not real-time: if the control side is slow to poll, wait rather than lose
@@ -235,7 +236,8 @@ static void make_tmp_name(struct rec_file *f)
 	if (slash == NULL)
 		snprintf(f->tmp, sizeof(f->tmp), ".%s" TMP_SUFFIX, f->path);
 	else
-		snprintf(f->tmp, sizeof(f->tmp), "%.*s/.%s" TMP_SUFFIX, (int)(slash - f->path), f->path, slash + 1);
+		snprintf(f->tmp, sizeof(f->tmp), "%.*s/.%s" TMP_SUFFIX, (int)(slash - f->path), f->path,
+		         slash + 1);
 }
 
 static void on_begin(struct media_recorder *r, const struct media_rec_msg *m)
@@ -265,7 +267,8 @@ static void on_begin(struct media_recorder *r, const struct media_rec_msg *m)
 	post_event(r, MEDIA_EV_RECORD_STARTED, m->ch, f, 0, 0, 0);
 }
 
-static void append(struct media_recorder *r, uint32_t ch, struct rec_file *f, struct media_rec_block *b, uint32_t n)
+static void append(struct media_recorder *r, uint32_t ch, struct rec_file *f, struct media_rec_block *b,
+                   uint32_t n)
 {
 	if (f->failed || f->fd < 0 || n == 0)
 		return;
@@ -362,7 +365,8 @@ static void on_end(struct media_recorder *r, const struct media_rec_msg *m)
 	}
 	err = fsync_dir_of(f->path);
 	if (err != 0) /* the file is complete and named; only its durability is in doubt */
-		LOGW("media", "recording %s saved but fsync of its directory failed: %s", f->path, strerror(err));
+		LOGW("media", "recording %s saved but fsync of its directory failed: %s", f->path,
+		     strerror(err));
 	post_event(r, MEDIA_EV_RECORD_SAVED, m->ch, f, duration_ms, m->dropped_ms, 0);
 }
 
@@ -456,7 +460,8 @@ int media_recorder_sweep(const char *dir)
 	size_t suffix = strlen(TMP_SUFFIX);
 	while ((de = readdir(d)) != NULL) {
 		size_t len = strlen(de->d_name);
-		if (de->d_name[0] != '.' || len <= suffix + 1 || strcmp(de->d_name + len - suffix, TMP_SUFFIX) != 0)
+		if (de->d_name[0] != '.' || len <= suffix + 1 ||
+		    strcmp(de->d_name + len - suffix, TMP_SUFFIX) != 0)
 			continue;
 		if (unlinkat(dirfd(d), de->d_name, 0) == 0) {
 			LOGW("media", "removed %s/%s, a recording interrupted by a crash", dir, de->d_name);

@@ -41,7 +41,7 @@ struct media_rec_msg {
 	bool keep;
 	uint32_t ch;
 	uint32_t nsamples;
-	uint32_t dropped_ms; /* END: audio the media side had to drop */
+	uint32_t dropped_ms;           /* END: audio the media side had to drop */
 	struct media_rec_block *block; /* returned to the pool by the writer */
 };
 
@@ -49,7 +49,8 @@ struct media_recorder;
 
 /* pool_blocks blocks for max_channels channels; event_fd is signalled when the writer posts an
  * event. 0 or -errno. */
-int media_recorder_create(unsigned max_channels, size_t pool_blocks, int event_fd, struct media_recorder **out);
+int media_recorder_create(unsigned max_channels, size_t pool_blocks, int event_fd,
+                          struct media_recorder **out);
 int media_recorder_start(struct media_recorder *r);
 /* Finish every message already queued (recordings that were ended are saved), then join. */
 void media_recorder_stop(struct media_recorder *r);

@@ -69,7 +69,7 @@ static void on_retry_timer(struct vm_loop *loop, struct vm_timer *t)
 	(void)loop;
 	struct vm_port *p = t->arg;
 	struct vm_port_group *g = p->group;
-	if (g->shutting_down || p->link != VM_LINK_IDLE || p->queued)
+	if (g->shutting_down || g->suspended || p->link != VM_LINK_IDLE || p->queued)
 		return;
 	p->queued = true;
 	g->pace_queue[(g->pace_head + g->pace_len++) % g->n_ports] = p->index;
@@ -81,7 +81,7 @@ static void on_retry_timer(struct vm_loop *loop, struct vm_timer *t)
 static void on_pace_timer(struct vm_loop *loop, struct vm_timer *t)
 {
 	struct vm_port_group *g = t->arg;
-	while (g->pace_len > 0 && !g->shutting_down) {
+	while (g->pace_len > 0 && !g->shutting_down && !g->suspended) {
 		struct vm_port *p = &g->ports[g->pace_queue[g->pace_head]];
 		g->pace_head = (g->pace_head + 1) % g->n_ports;
 		g->pace_len--;
@@ -143,6 +143,8 @@ static void after_link_down(struct vm_port *p, bool failed, int close_reason)
 		check_all_stopped(g);
 		return;
 	}
+	if (g->suspended)
+		return; /* out of service until the network returns */
 	uint64_t delay = 0;
 	size_t next = p->server;
 	if (p->has_pending_config) {
@@ -210,6 +212,28 @@ void vm_port_transport_down(struct vm_port *p, bool failed)
 	after_link_down(p, failed, -1);
 }
 
+/* The lamps the group believes it set: MWI gives no answer from CallManager (protocol.md §5.2),
+ * so a dialled request counts. */
+static void note_lamp(struct vm_port_group *g, const char *ext, bool on)
+{
+	size_t i = 0;
+	while (i < g->n_lamps_on && strcmp(g->lamps_on[i], ext))
+		i++;
+	if (on && i == g->n_lamps_on && i < sizeof(g->lamps_on) / sizeof(g->lamps_on[0])) {
+		snprintf(g->lamps_on[g->n_lamps_on++], sizeof(g->lamps_on[0]), "%s", ext);
+		status_changed(g);
+	} else if (!on && i < g->n_lamps_on) {
+		memmove(g->lamps_on[i], g->lamps_on[i + 1], (g->n_lamps_on - i - 1) * sizeof(g->lamps_on[0]));
+		g->n_lamps_on--;
+		status_changed(g);
+	}
+}
+
+bool vm_port_group_any_mwi(const struct vm_port_group *g)
+{
+	return g->n_lamps_on > 0;
+}
+
 static void log_note(const struct vm_port *p, const struct sccp_port_action *a)
 {
 	const char *name = a->u.note.msg_id != UINT32_MAX ? sccp_msg_name(a->u.note.msg_id) : NULL;
@@ -266,6 +290,8 @@ static int apply_action(struct vm_port *p, const struct sccp_port_action *a)
 		LOGD("port", "%s: caller pressed %c", p->device_name, a->u.digit.digit);
 		break;
 	case PORT_ACT_MWI_DONE:
+		if (a->u.mwi_done.result == SCCP_MWI_DIALLED || a->u.mwi_done.result == SCCP_MWI_NO_ANSWER)
+			note_lamp(g, a->u.mwi_done.request.extension, a->u.mwi_done.request.on);
 		LOGI("port", "%s: MWI %s for %s via %s: %s", p->device_name,
 		     a->u.mwi_done.request.on ? "on" : "off", a->u.mwi_done.request.extension,
 		     a->u.mwi_done.request.dial, sccp_port_mwi_result_text(a->u.mwi_done.result));
@@ -482,6 +508,46 @@ void vm_port_group_shutdown(struct vm_port_group *g)
 		}
 	}
 	check_all_stopped(g);
+}
+
+void vm_port_group_suspend(struct vm_port_group *g, const char *why)
+{
+	if (g->suspended || g->shutting_down)
+		return;
+	g->suspended = true;
+	g->pace_len = 0;
+	vm_timer_cancel(g->loop, &g->pace_timer);
+	LOGW("port", "%s: all %zu ports out of service until it returns", why, g->n_ports);
+	for (size_t i = 0; i < g->n_ports; i++) {
+		struct vm_port *p = &g->ports[i];
+		p->queued = false;
+		vm_timer_cancel(g->loop, &p->retry_timer);
+		if (p->link == VM_LINK_IDLE || p->link == VM_LINK_CLOSED)
+			continue;
+		/* No Unregister: the network that would carry it is gone. A call in progress is
+		 * finished locally and its message kept (the state machine's TRANSPORT_DOWN). */
+		vm_port_link_close(p, why);
+		vm_port_transport_down(p, false);
+	}
+}
+
+void vm_port_group_resume(struct vm_port_group *g)
+{
+	if (!g->suspended || g->shutting_down)
+		return;
+	g->suspended = false;
+	LOGI("port", "network back: registering %zu ports again, %u per second", g->n_ports, g->cfg.register_rate);
+	for (size_t i = 0; i < g->n_ports; i++) {
+		struct vm_port *p = &g->ports[i];
+		p->consecutive_failures = 0;
+		p->server = first_usable_server(g, 0, vm_loop_now(g->loop));
+		if (p->link == VM_LINK_IDLE && !p->queued) {
+			p->queued = true;
+			g->pace_queue[(g->pace_head + g->pace_len++) % g->n_ports] = p->index;
+		}
+	}
+	if (g->pace_len && !g->pace_timer.armed)
+		vm_timer_arm_at(g->loop, &g->pace_timer, vm_loop_now(g->loop));
 }
 
 static bool same_registration(const struct sccp_port_config *a, const struct sccp_port_config *b)

@@ -90,6 +90,14 @@ void vm_port_group_hangup(struct vm_port_group *g, unsigned port);
 /* A message was saved for mailbox `ext`; the group counts it and may set MWI. */
 void vm_port_group_message_saved(struct vm_port_group *g, unsigned port, const char *ext);
 
+/* The network went away (link down): every port goes out of service without reconnecting.
+ * resume() brings them back, paced at register_rate. */
+void vm_port_group_suspend(struct vm_port_group *g, const char *why);
+void vm_port_group_resume(struct vm_port_group *g);
+
+/* Whether some mailbox's lamp was last turned on (by this group's MWI calls). */
+bool vm_port_group_any_mwi(const struct vm_port_group *g);
+
 /* Set or clear the message-waiting lamp of `ext` (dialled by an idle registered port). */
 int vm_port_group_mwi(struct vm_port_group *g, const char *ext, bool on);
 

@@ -78,6 +78,11 @@ struct vm_port_group {
 	size_t n_mwi_pending;
 	bool mwi_flush_due;
 
+	/* Lamps this group turned on (MWI_DONE on), for the board's MWI LED. */
+	char lamps_on[256][SCCP_DN_LEN + 1];
+	size_t n_lamps_on;
+
+	bool suspended; /* network down: ports wait for vm_port_group_resume() */
 	bool shutting_down;
 	size_t registered;
 	unsigned mwi_rr; /* round robin over ports for MWI dialling */

@@ -82,6 +82,7 @@ static void begin_shutdown(struct vm_run *r, const char *why)
 	if (r->stopping)
 		return;
 	r->stopping = true;
+	hal_sd_notify("STOPPING=1");
 	LOGI("run", "%s: unregistering %zu ports", why, r->group ? vm_port_group_count(r->group) : (size_t)0);
 	if (!r->group || !r->group_started) {
 		vm_loop_stop(&r->loop);
@@ -213,6 +214,8 @@ static int open_media(struct vm_run *r, char *err, size_t cap)
 	mc.port_min = r->cfg.rtp_port_min;
 	mc.port_max = r->cfg.rtp_port_max;
 	mc.cname = r->cfg.group_name;
+	mc.rt_backend = r->board.media.rt;
+	vm_board_rt_policy(&r->board, &mc.rt);
 	int rc = media_engine_create(&mc, &r->media);
 	if (rc < 0) {
 		snprintf(err, cap, "media engine: %s", strerror(-rc));
@@ -262,6 +265,7 @@ static int open_signals(struct vm_run *r)
 
 static void cleanup(struct vm_run *r)
 {
+	vm_run_board_close(r, r->exit_status == 0);
 	if (r->group)
 		vm_port_group_free(r->group);
 	vm_control_close(&r->control);
@@ -315,6 +319,10 @@ static int run_main(struct vm_run *r)
 		     strerror(-rc));
 		return 1;
 	}
+	if (vm_run_board_open(r, err, sizeof(err)) < 0) {
+		LOGE("board", "%s", err);
+		return 1;
+	}
 	bool secure = r->cfg.security_mode != VMPORT_NONSECURE;
 	if (secure) {
 		if (!r->cfg.ctl_verify)
@@ -357,6 +365,7 @@ static int run_main(struct vm_run *r)
 		return 1;
 	}
 	r->trust_timer = (struct vm_timer){.cb = on_trust_timer, .arg = r};
+	vm_run_board_started(r);
 	if (secure)
 		refresh_trust(r, VM_TRUST_WHY_START, NULL);
 	else
@@ -390,24 +399,29 @@ void vm_run_reload(struct vm_run *r)
 int cmd_run(int argc, char **argv)
 {
 	const char *conf = NULL;
+	const char *board = getenv("VMPORT_BOARD") ? getenv("VMPORT_BOARD") : "host";
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-c") && i + 1 < argc) {
 			conf = argv[++i];
+		} else if (!strcmp(argv[i], "-b") && i + 1 < argc) {
+			board = argv[++i];
 		} else if (!strcmp(argv[i], "-v")) {
 			vm_log_set_level(VM_LOG_DEBUG);
 		} else {
-			fprintf(stderr, "usage: vmport run -c CONF [-v]\n");
+			fprintf(stderr, "usage: vmport run -c CONF [-b BOARD] [-v]\n");
 			return 2;
 		}
 	}
 	if (!conf) {
-		fprintf(stderr, "usage: vmport run -c CONF [-v]\n");
+		fprintf(stderr, "usage: vmport run -c CONF [-b BOARD] [-v]\n");
 		return 2;
 	}
 	static struct vm_run r;
 	memset(&r, 0, sizeof(r));
 	r.signal_fd.fd = -1;
 	snprintf(r.conf_path, sizeof(r.conf_path), "%s", conf);
+	snprintf(r.board_name, sizeof(r.board_name), "%s", board);
+	r.net_fd.fd = -1;
 	char err[512];
 	if (vmport_config_load(&r.cfg, conf, err, sizeof(err)) < 0) {
 		LOGE("run", "%s", err);

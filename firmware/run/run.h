@@ -5,7 +5,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "board/board.h"
 #include "config.h"
+#include "led/hal_led.h"
+#include "net/hal_net.h"
+#include "watchdog/hal_watchdog.h"
 #include "control/control.h"
 #include "loop/loop.h"
 #include "media/media.h"
@@ -52,6 +56,17 @@ struct vm_run {
 	struct media_clip *beep;
 	struct vm_port_group *group;
 
+	/* the board (board/<name>/board.ini) and its devices */
+	char board_name[64];
+	struct vm_board board;
+	struct hal_led led_registered, led_mwi;
+	struct hal_watchdog wdt;
+	struct hal_watchdog_liveness live;
+	struct vm_timer wdt_timer;
+	struct hal_net net;
+	struct vm_fd net_fd;
+	bool net_usable;
+
 	char (*device_names)[16];
 	struct vm_run_call *calls;
 	struct media_stats *last_stats;
@@ -72,6 +87,12 @@ void vm_run_reload(struct vm_run *r);
 /* run_media.c */
 void vm_run_media_action(void *arg, unsigned port, const struct sccp_port_action *act);
 int vm_run_media_attach(struct vm_run *r);
+
+/* run_board.c: LEDs, watchdog and network from the board file */
+int vm_run_board_open(struct vm_run *r, char *err, size_t cap);
+void vm_run_board_started(struct vm_run *r);
+void vm_run_board_status(void *arg);
+void vm_run_board_close(struct vm_run *r, bool clean);
 
 /* run_control.c */
 int vm_run_control_handler(void *arg, struct vm_control *ctl, int argc, char **argv);

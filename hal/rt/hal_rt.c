@@ -2,6 +2,7 @@
 #include "hal_rt.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -24,8 +25,15 @@ static void prefault_stack(size_t bytes)
 static int linux_apply(const struct hal_rt_policy *p, struct hal_rt_result *r)
 {
 	memset(r, 0, sizeof(*r));
-	if (p->lock_memory && mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
-		r->lock_err = -errno;
+	if (p->lock_memory) {
+		if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
+			r->lock_err = -errno;
+		/* With every future page locked, a heap that shrinks and grows again faults and locks
+		 * pages on the way (libraries on the real-time path allocate per packet, see
+		 * firmware/media/README.md): keep what the heap has, and never mmap a block. */
+		mallopt(M_TRIM_THRESHOLD, -1);
+		mallopt(M_MMAP_MAX, 0);
+	}
 	if (p->cpu >= 0) {
 		cpu_set_t set;
 		CPU_ZERO(&set);
@@ -105,7 +113,7 @@ void hal_rt_describe(const struct hal_rt_policy *p, const struct hal_rt_result *
 void hal_rt_sleep_until_ns(uint64_t deadline_ns)
 {
 	struct timespec ts = {.tv_sec = (time_t)(deadline_ns / 1000000000u),
-			      .tv_nsec = (long)(deadline_ns % 1000000000u)};
+	                      .tv_nsec = (long)(deadline_ns % 1000000000u)};
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
 }

@@ -38,14 +38,14 @@ struct hal_rt_ops {
 const struct hal_rt_ops *hal_rt_find(const char *name);
 
 static inline int hal_rt_apply(const struct hal_rt_ops *ops, const struct hal_rt_policy *policy,
-			       struct hal_rt_result *result)
+                               struct hal_rt_result *result)
 {
 	return ops->apply(policy, result);
 }
 
 /* One line for the log: "SCHED_FIFO 80 on CPU 1, memory locked" or what failed and why. */
 void hal_rt_describe(const struct hal_rt_policy *policy, const struct hal_rt_result *result, char *buf,
-		     size_t cap);
+                     size_t cap);
 
 /* Sleep until the monotonic clock (hal_clock_now_ns) reads deadline_ns. Absolute, so a late
  * wake-up never shifts the following deadlines; returns at once when the deadline has passed. */

@@ -139,3 +139,41 @@ registered_count() {
 all_registered() { [ "$(registered_count "$1")" = "$2" ]; }
 
 log_has() { grep -q -- "$2" "$E2E_DIR/$1.log"; }
+
+# start_tftpd NAME DIR: Debian's in.tftpd (tftpd-hpa) serving DIR read-only on a free loopback
+# port; sets NAME_PORT. Exit 77 (skip) when in.tftpd is missing or we are not root.
+start_tftpd() {
+  local name=$1 dir=$2 tftpd=${IN_TFTPD:-/usr/sbin/in.tftpd} port pid
+  if [ ! -x "$tftpd" ] || [ "$(id -u)" -ne 0 ]; then
+    echo "SKIP: needs $tftpd (tftpd-hpa) and root"
+    exit 77
+  fi
+  chmod 0755 "$dir"
+  for _ in 1 2 3 4 5; do
+    port=$(free_port)
+    "$tftpd" -L -s "$dir" -a "127.0.0.1:$port" </dev/null >"$E2E_DIR/$name.log" 2>&1 &
+    pid=$!
+    # Bound once the port can no longer be bound here.
+    for _ in $(seq 50); do
+      python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",int(sys.argv[1])))' "$port" 2>/dev/null || break
+      sleep 0.05
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      E2E_PIDS+=("$pid")
+      eval "${name}_PORT=$port ${name}_PID=$pid"
+      return 0
+    fi
+    wait "$pid" 2>/dev/null || true
+  done
+  fail "in.tftpd would not start"
+}
+
+# SHA-256 fingerprint of a PEM certificate as vmport logs it (AB:CD:...).
+cert_sha256() {
+  openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/^.*=//' | tr a-f A-F
+}
+
+# Seconds (with milliseconds) of a log line's ISO timestamp: log_time LINE.
+log_time() {
+  date -d "$(cut -c1-23 <<<"$1" | tr T ' ')Z" +%s.%N 2>/dev/null | cut -c1-14
+}

@@ -15,6 +15,7 @@
 #include <math.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,10 +49,14 @@ static void engine_up(struct side *s, uint16_t port_min, bool start)
 	cfg.bind_addr = htonl(INADDR_LOOPBACK);
 	cfg.port_min = port_min;
 	cfg.port_max = (uint16_t)(port_min + 99);
-	cfg.rt_backend = "null";
-	/* Generous playout delay: the test VM's scheduling must not make gaps. */
-	cfg.jitter_min_ms = 60;
-	cfg.jitter_max_ms = 300;
+	/* As in production, the media thread asks for SCHED_FIFO (without mlockall); where that is
+	 * refused it says so and runs anyway. With a generous playout delay, the scheduling of a
+	 * busy test machine does not put gaps into the audio. */
+	cfg.rt_backend = "linux";
+	cfg.rt.priority = 10;
+	cfg.rt.lock_memory = false;
+	cfg.jitter_min_ms = 100;
+	cfg.jitter_max_ms = 400;
 	cfg.rtcp_interval_ms = 1000;
 	memset(s, 0, sizeof(*s));
 	assert_int_equal(media_engine_create(&cfg, &s->e), 0);
@@ -86,7 +91,8 @@ static struct media_event wait_for(struct side *s, int type, uint32_t ch, unsign
 			}
 		}
 		if (hal_clock_now_ms() > end)
-			fail_msg("no %s event on channel %u after %u ms", media_event_name(type), ch, timeout_ms);
+			fail_msg("no %s event on channel %u after %u ms", media_event_name(type), ch,
+			         timeout_ms);
 		usleep(2000);
 	}
 }
@@ -115,8 +121,12 @@ static uint16_t open_channel(struct side *s, uint32_t ch, const struct media_key
 
 static void start_tx(struct side *s, uint32_t ch, uint16_t remote_port, const struct media_key *tx_key)
 {
-	struct media_tx_req t = {.remote_addr = htonl(INADDR_LOOPBACK), .remote_port = remote_port, .ptime_ms = 20,
-				 .tos = 0xB8, .codec = MEDIA_CODEC_PCMU, .key = *tx_key};
+	struct media_tx_req t = {.remote_addr = htonl(INADDR_LOOPBACK),
+	                         .remote_port = remote_port,
+	                         .ptime_ms = 20,
+	                         .tos = 0xB8,
+	                         .codec = MEDIA_CODEC_PCMU,
+	                         .key = *tx_key};
 	assert_int_equal(media_start_tx(s->e, ch, &t), 0);
 	assert_int_equal(wait_for(s, MEDIA_EV_TX_STARTED, ch, 5000).u.status, MEDIA_OK);
 }
@@ -158,7 +168,8 @@ static int16_t *load_wav(const char *path, size_t *samples)
 	*samples = info.data_len / 2;
 	int16_t *pcm = malloc(*samples * sizeof(int16_t) + 1);
 	for (size_t i = 0; i < *samples; i++)
-		pcm[i] = (int16_t)(uint16_t)(buf[info.data_offset + 2 * i] | (buf[info.data_offset + 2 * i + 1] << 8));
+		pcm[i] = (int16_t)(uint16_t)(buf[info.data_offset + 2 * i] |
+		                             (buf[info.data_offset + 2 * i + 1] << 8));
 	free(buf);
 	return pcm;
 }
@@ -290,14 +301,16 @@ static void test_tone_both_ways_srtp(void **state)
 	assert_int_equal(sa.u.rec.dropped_ms, 0);
 
 	struct media_stats st_a = stats_of(&a, 0), st_b = stats_of(&b, 0);
-	print_message("A: tx %llu rx %llu lost %u late %u conc %u auth %u rtcp %u/%u jitter %u ms depth %u ms rtt %d\n",
-		      (unsigned long long)st_a.tx_packets, (unsigned long long)st_a.rx_packets, st_a.lost, st_a.late,
-		      st_a.concealed, st_a.auth_failures, st_a.rtcp_tx, st_a.rtcp_rx, st_a.jitter_ms,
-		      st_a.jitter_depth_ms, st_a.rtt_ms);
-	print_message("B: tx %llu rx %llu lost %u late %u conc %u auth %u rtcp %u/%u jitter %u ms depth %u ms rtt %d\n",
-		      (unsigned long long)st_b.tx_packets, (unsigned long long)st_b.rx_packets, st_b.lost, st_b.late,
-		      st_b.concealed, st_b.auth_failures, st_b.rtcp_tx, st_b.rtcp_rx, st_b.jitter_ms,
-		      st_b.jitter_depth_ms, st_b.rtt_ms);
+	print_message(
+	    "A: tx %llu rx %llu lost %u late %u conc %u auth %u rtcp %u/%u jitter %u ms depth %u ms rtt %d\n",
+	    (unsigned long long)st_a.tx_packets, (unsigned long long)st_a.rx_packets, st_a.lost, st_a.late,
+	    st_a.concealed, st_a.auth_failures, st_a.rtcp_tx, st_a.rtcp_rx, st_a.jitter_ms,
+	    st_a.jitter_depth_ms, st_a.rtt_ms);
+	print_message(
+	    "B: tx %llu rx %llu lost %u late %u conc %u auth %u rtcp %u/%u jitter %u ms depth %u ms rtt %d\n",
+	    (unsigned long long)st_b.tx_packets, (unsigned long long)st_b.rx_packets, st_b.lost, st_b.late,
+	    st_b.concealed, st_b.auth_failures, st_b.rtcp_tx, st_b.rtcp_rx, st_b.jitter_ms,
+	    st_b.jitter_depth_ms, st_b.rtt_ms);
 	/* Every packet sent arrived, authenticated, in sequence: nothing lost, late or repeated. */
 	assert_true(st_a.tx_packets >= 200);
 	assert_true(st_b.tx_packets >= 200);
@@ -315,9 +328,10 @@ static void test_tone_both_ways_srtp(void **state)
 	const struct media_stats *senders[] = {&st_b, &st_a};
 	for (int i = 0; i < 2; i++) {
 		struct tone_report r = listen_to(paths[i]);
-		print_message("%s: %zu frames, tone %zu..%zu (%zu frames), longest gap %zu, 1 kHz %.1f dB over "
-			      "neighbours\n",
-			      paths[i], r.frames, r.first, r.last, r.tone_frames, r.longest_gap, r.ratio_db);
+		print_message(
+		    "%s: %zu frames, tone %zu..%zu (%zu frames), longest gap %zu, 1 kHz %.1f dB over "
+		    "neighbours\n",
+		    paths[i], r.frames, r.first, r.last, r.tone_frames, r.longest_gap, r.ratio_db);
 		assert_true(r.first != SIZE_MAX);
 		/* The whole tone arrived: as many tone frames as packets were sent (give or take the
 		 * first packet, which may share a frame boundary), no gap longer than one packet. */
@@ -350,8 +364,10 @@ struct relay {
 static void *relay_main(void *arg)
 {
 	struct relay *r = arg;
-	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(r->to_port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in to = {
+	    .sin_family = AF_INET, .sin_port = htons(r->to_port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sched_param sp = {.sched_priority = 10};
+	pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp); /* like the engines, when allowed */
 	uint8_t buf[2048];
 	while (!atomic_load(&r->stop)) {
 		struct pollfd p = {.fd = r->fd, .events = POLLIN};
@@ -411,18 +427,19 @@ static void test_corrupted_packet_is_dropped_and_concealed(void **state)
 
 	struct media_stats st_a = stats_of(&a, 0), st_b = stats_of(&b, 0);
 	print_message("A: rx %llu of %llu sent, auth failures %u, lost %u, concealed %u\n",
-		      (unsigned long long)st_a.rx_packets, (unsigned long long)st_b.tx_packets, st_a.auth_failures,
-		      st_a.lost, st_a.concealed);
+	              (unsigned long long)st_a.rx_packets, (unsigned long long)st_b.tx_packets,
+	              st_a.auth_failures, st_a.lost, st_a.concealed);
 	assert_true(rl.forwarded >= 100);
 	assert_int_equal(st_a.auth_failures, 1);
 	assert_int_equal(st_a.rx_packets, st_b.tx_packets - 1);
-	assert_int_equal(st_a.lost, 1);     /* the dropped packet's turn came and went ... */
-	assert_int_equal(st_a.concealed, 1); /* ... and was filled in */
+	assert_int_equal(st_a.lost, 1); /* the dropped packet's turn came and went ... */
+	/* ... and was filled in (plus, possibly, one concealment frame when the stream ends) */
+	assert_true(st_a.concealed >= 1 && st_a.concealed <= 2);
 	/* The audio stays clean: every frame from the first tone frame to the last is the tone
 	 * (the concealment frame repeats the previous one at half level), nothing else. */
 	struct tone_report r = listen_to(path);
-	print_message("corrupted.wav: tone %zu..%zu, %zu tone frames, longest gap %zu, %.1f dB\n", r.first, r.last,
-		      r.tone_frames, r.longest_gap, r.ratio_db);
+	print_message("corrupted.wav: tone %zu..%zu, %zu tone frames, longest gap %zu, %.1f dB\n", r.first,
+	              r.last, r.tone_frames, r.longest_gap, r.ratio_db);
 	assert_int_equal(r.longest_gap, 0);
 	assert_true(r.ratio_db > 30.0);
 	assert_true(r.tone_frames + 2 >= st_b.tx_packets);
@@ -490,8 +507,11 @@ static void test_keys_are_wiped_from_the_command_queue(void **state)
 	assert_null(memmem(mem, len, rx_copy.key, rx_copy.key_len));
 	assert_null(memmem(mem, len, rx_copy.salt, rx_copy.salt_len));
 
-	struct media_tx_req t = {.remote_addr = htonl(INADDR_LOOPBACK), .remote_port = 9, .ptime_ms = 30,
-				 .codec = MEDIA_CODEC_PCMA, .key = tx};
+	struct media_tx_req t = {.remote_addr = htonl(INADDR_LOOPBACK),
+	                         .remote_port = 9,
+	                         .ptime_ms = 30,
+	                         .codec = MEDIA_CODEC_PCMA,
+	                         .key = tx};
 	assert_int_equal(media_start_tx(a.e, 1, &t), 0);
 	assert_memory_equal(&t.key, &zero, sizeof(zero));
 	assert_int_equal(wait_for(&a, MEDIA_EV_TX_STARTED, 1, 5000).u.status, MEDIA_OK);
@@ -516,7 +536,8 @@ static void test_refusals(void **state)
 
 	struct media_open_req r = {.ptime_ms = 25, .codec = MEDIA_CODEC_PCMU};
 	assert_int_equal(media_open(a.e, 0, &r), 0);
-	assert_int_equal(wait_for(&a, MEDIA_EV_OPENED, 0, 5000).u.opened.status, MEDIA_ERR_INVALID_PACKET_SIZE);
+	assert_int_equal(wait_for(&a, MEDIA_EV_OPENED, 0, 5000).u.opened.status,
+	                 MEDIA_ERR_INVALID_PACKET_SIZE);
 	r = (struct media_open_req){.ptime_ms = 20, .codec = 7};
 	assert_int_equal(media_open(a.e, 0, &r), 0);
 	assert_int_equal(wait_for(&a, MEDIA_EV_OPENED, 0, 5000).u.opened.status, MEDIA_ERR_INVALID_CODEC);
@@ -586,8 +607,9 @@ static void test_full_disk_through_the_engine(void **state)
 	snprintf(mnt, sizeof(mnt), "%s/full", tmpdir);
 	assert_int_equal(mkdir(mnt, 0755), 0);
 	if (mount("tmpfs", mnt, "tmpfs", 0, "size=32k") != 0) {
-		print_message("tmpfs mount not permitted (%s); test_engine_recorder covers the RLIMIT_FSIZE case\n",
-			      strerror(errno));
+		print_message(
+		    "tmpfs mount not permitted (%s); test_engine_recorder covers the RLIMIT_FSIZE case\n",
+		    strerror(errno));
 		skip();
 	}
 	struct side a;
@@ -637,13 +659,13 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tone_both_ways_srtp),
-		cmocka_unit_test(test_corrupted_packet_is_dropped_and_concealed),
-		cmocka_unit_test(test_rfc2833_digits),
-		cmocka_unit_test(test_keys_are_wiped_from_the_command_queue),
-		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_play_once_and_record_max_length),
-		cmocka_unit_test(test_full_disk_through_the_engine),
+	    cmocka_unit_test(test_tone_both_ways_srtp),
+	    cmocka_unit_test(test_corrupted_packet_is_dropped_and_concealed),
+	    cmocka_unit_test(test_rfc2833_digits),
+	    cmocka_unit_test(test_keys_are_wiped_from_the_command_queue),
+	    cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_play_once_and_record_max_length),
+	    cmocka_unit_test(test_full_disk_through_the_engine),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

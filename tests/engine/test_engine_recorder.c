@@ -76,7 +76,7 @@ static int16_t pattern(unsigned rec, size_t i)
 
 /* What the media thread does for a recording of nblocks full blocks plus `tail` samples. */
 static void record(struct media_recorder *r, uint32_t ch, const char *path, unsigned id, unsigned nblocks,
-		   unsigned tail, bool end, bool keep)
+                   unsigned tail, bool end, bool keep)
 {
 	struct media_rec_block *b = take(r);
 	snprintf((char *)b->samples, MEDIA_PATH_MAX, "%s", path);
@@ -87,7 +87,8 @@ static void record(struct media_recorder *r, uint32_t ch, const char *path, unsi
 		b = take(r);
 		for (unsigned i = 0; i < MEDIA_REC_BLOCK_SAMPLES; i++)
 			b->samples[i] = pattern(id, n++);
-		m = (struct media_rec_msg){.type = MEDIA_REC_DATA, .ch = ch, .nsamples = MEDIA_REC_BLOCK_SAMPLES, .block = b};
+		m = (struct media_rec_msg){
+		    .type = MEDIA_REC_DATA, .ch = ch, .nsamples = MEDIA_REC_BLOCK_SAMPLES, .block = b};
 		assert_true(media_recorder_post(r, &m));
 		media_recorder_kick(r);
 	}
@@ -98,7 +99,8 @@ static void record(struct media_recorder *r, uint32_t ch, const char *path, unsi
 			for (unsigned i = 0; i < tail; i++)
 				b->samples[i] = pattern(id, n++);
 		}
-		m = (struct media_rec_msg){.type = MEDIA_REC_END, .keep = keep, .ch = ch, .nsamples = tail, .block = b};
+		m = (struct media_rec_msg){
+		    .type = MEDIA_REC_END, .keep = keep, .ch = ch, .nsamples = tail, .block = b};
 		assert_true(media_recorder_post(r, &m));
 	}
 	media_recorder_kick(r);
@@ -112,8 +114,8 @@ static struct media_event wait_event(struct fixture *f, int type)
 			if (ev.type == type)
 				return ev;
 			if (ev.type != MEDIA_EV_RECORD_STARTED)
-				fail_msg("unexpected event %s (%s: %s)", media_event_name(ev.type), ev.u.rec.path,
-					 ev.u.rec.reason);
+				fail_msg("unexpected event %s (%s: %s)", media_event_name(ev.type),
+				         ev.u.rec.path, ev.u.rec.reason);
 		}
 		struct pollfd p = {.fd = f->evfd, .events = POLLIN};
 		poll(&p, 1, 10);
@@ -322,12 +324,14 @@ static void test_crash_leaves_only_a_temp_file_that_the_sweep_removes(void **sta
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_saved_message_is_complete_and_named_at_the_end, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_discarded_message_leaves_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_existing_message_is_never_replaced, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_full_disk_is_an_event_and_spares_earlier_messages, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_crash_leaves_only_a_temp_file_that_the_sweep_removes, setup,
-						teardown),
+	    cmocka_unit_test_setup_teardown(test_saved_message_is_complete_and_named_at_the_end, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_discarded_message_leaves_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_existing_message_is_never_replaced, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_full_disk_is_an_event_and_spares_earlier_messages, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_crash_leaves_only_a_temp_file_that_the_sweep_removes, setup,
+	                                    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

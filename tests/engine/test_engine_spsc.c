@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -66,8 +67,10 @@ static void *producer(void *arg)
 	struct stress *st = arg;
 	for (uint64_t i = 1; i <= st->n;) {
 		uint64_t *s = spsc_push_slot(&st->q);
-		if (s == NULL)
+		if (s == NULL) {
+			sched_yield(); /* the consumer may share our CPU */
 			continue;
+		}
 		*s = i++;
 		spsc_push_commit(&st->q);
 	}
@@ -86,8 +89,10 @@ static void test_two_threads(void **state)
 	uint64_t expect = 1;
 	while (expect <= st.n) {
 		uint64_t *s = spsc_pop_slot(&st.q);
-		if (s == NULL)
+		if (s == NULL) {
+			sched_yield();
 			continue;
+		}
 		if (*s != expect)
 			st.order_ok = 0;
 		st.sum_out += *s;
@@ -102,9 +107,9 @@ static void test_two_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_init_checks),
-		cmocka_unit_test(test_fill_drain_wrap),
-		cmocka_unit_test(test_two_threads),
+	    cmocka_unit_test(test_init_checks),
+	    cmocka_unit_test(test_fill_drain_wrap),
+	    cmocka_unit_test(test_two_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -84,8 +84,8 @@ static void test_ref_rfc3711_b3_kdf(void **state)
 
 static const char *kat_plain = "800f1234decafbadcafebabeabababababababababababababababab";
 
-static void make_key(struct media_key *k, uint32_t alg, const uint8_t *key, size_t key_len, const uint8_t *salt,
-		     size_t salt_len)
+static void make_key(struct media_key *k, uint32_t alg, const uint8_t *key, size_t key_len,
+                     const uint8_t *salt, size_t salt_len)
 {
 	memset(k, 0, sizeof(*k));
 	k->algorithm = alg;
@@ -96,7 +96,7 @@ static void make_key(struct media_key *k, uint32_t alg, const uint8_t *key, size
 }
 
 static void check_kat(uint32_t alg, int gcm, const char *key_hex, size_t key_len, const char *salt_hex,
-		      size_t salt_len, const char *cipher_hex)
+                      size_t salt_len, const char *cipher_hex)
 {
 	uint8_t key[32], salt[14], pkt[128], ref[128];
 	struct media_key k;
@@ -125,11 +125,12 @@ static void test_libsrtp_published_packets(void **state)
 	(void)state;
 	/* srtp_validate(): the default policy, AES_CM_128_HMAC_SHA1_80 */
 	check_kat(MEDIA_CRYPTO_AES_CM_128_HMAC_SHA1_80, 0, "e1f97a0d3e018be0d64fa32c06de4139", 16,
-		  "0ec675ad498afeebb6960b3aabe6", 14,
-		  "800f1234decafbadcafebabe4e55dc4ce79978d88ca4d215949d2402b78d6acc99ea179b8dbb");
+	          "0ec675ad498afeebb6960b3aabe6", 14,
+	          "800f1234decafbadcafebabe4e55dc4ce79978d88ca4d215949d2402b78d6acc99ea179b8dbb");
 	/* srtp_validate_gcm(): AEAD_AES_128_GCM */
-	check_kat(MEDIA_CRYPTO_AEAD_AES_128_GCM, 1, "000102030405060708090a0b0c0d0e0f", 16, "a0a1a2a3a4a5a6a7a8a9aaab",
-		  12, "800f1234decafbadcafebabec5002ede04cfdd2eb91159e0880aa06ed2976826f796b201df3131a127e8a392");
+	check_kat(MEDIA_CRYPTO_AEAD_AES_128_GCM, 1, "000102030405060708090a0b0c0d0e0f", 16,
+	          "a0a1a2a3a4a5a6a7a8a9aaab", 12,
+	          "800f1234decafbadcafebabec5002ede04cfdd2eb91159e0880aa06ed2976826f796b201df3131a127e8a392");
 }
 
 /* ---- every suite, many packets, across a sequence wrap ---- */
@@ -141,10 +142,10 @@ struct suite {
 };
 
 static const struct suite suites[] = {
-	{MEDIA_CRYPTO_AES_CM_128_HMAC_SHA1_32, 0, 16, 14, 4},
-	{MEDIA_CRYPTO_AES_CM_128_HMAC_SHA1_80, 0, 16, 14, 10},
-	{MEDIA_CRYPTO_AEAD_AES_128_GCM, 1, 16, 12, 16},
-	{MEDIA_CRYPTO_AEAD_AES_256_GCM, 1, 32, 12, 16},
+    {MEDIA_CRYPTO_AES_CM_128_HMAC_SHA1_32, 0, 16, 14, 4},
+    {MEDIA_CRYPTO_AES_CM_128_HMAC_SHA1_80, 0, 16, 14, 10},
+    {MEDIA_CRYPTO_AEAD_AES_128_GCM, 1, 16, 12, 16},
+    {MEDIA_CRYPTO_AEAD_AES_256_GCM, 1, 32, 12, 16},
 };
 
 static void build_rtp(uint8_t *pkt, uint16_t seq, uint32_t ts, uint32_t ssrc, unsigned salt)
@@ -231,7 +232,7 @@ static void test_srtcp_matches_reference(void **state)
 	for (uint32_t index = 1; index <= 3; index++) {
 		/* An RR with no report blocks plus an SDES CNAME chunk. */
 		uint8_t ours[128] = {0x80, 0xc9, 0x00, 0x01, 0xde, 0xad, 0xbe, 0xef, 0x81, 0xca, 0x00, 0x03,
-				     0xde, 0xad, 0xbe, 0xef, 0x01, 0x06, 'v',  'm',  'p',  'o',  'r',  't'};
+		                     0xde, 0xad, 0xbe, 0xef, 0x01, 0x06, 'v',  'm',  'p',  'o',  'r',  't'};
 		uint8_t theirs[128];
 		memcpy(theirs, ours, 24);
 		size_t len = 24;
@@ -347,16 +348,16 @@ int main(void)
 {
 	srand(12345);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ref_aes_fips197),
-		cmocka_unit_test(test_ref_rfc3711_b2_keystream),
-		cmocka_unit_test(test_ref_rfc3711_b3_kdf),
-		cmocka_unit_test(test_libsrtp_published_packets),
-		cmocka_unit_test(test_all_suites_match_reference),
-		cmocka_unit_test(test_srtcp_matches_reference),
-		cmocka_unit_test(test_independent_libsrtp_context),
-		cmocka_unit_test(test_bit_flip_and_replay),
-		cmocka_unit_test(test_refused_keys),
-		cmocka_unit_test(test_self_test),
+	    cmocka_unit_test(test_ref_aes_fips197),
+	    cmocka_unit_test(test_ref_rfc3711_b2_keystream),
+	    cmocka_unit_test(test_ref_rfc3711_b3_kdf),
+	    cmocka_unit_test(test_libsrtp_published_packets),
+	    cmocka_unit_test(test_all_suites_match_reference),
+	    cmocka_unit_test(test_srtcp_matches_reference),
+	    cmocka_unit_test(test_independent_libsrtp_context),
+	    cmocka_unit_test(test_bit_flip_and_replay),
+	    cmocka_unit_test(test_refused_keys),
+	    cmocka_unit_test(test_self_test),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
