@@ -304,7 +304,7 @@ struct labcm_call *labcm_call_place(struct labcm *lab, const char *from, const c
 	}
 	struct media_clip *clip = NULL;
 	if (play) {
-		char why[320];
+		char why[512];
 		if (media_clip_load_wav(play, &clip, why, sizeof(why)) < 0) {
 			snprintf(err, cap, "--play: %s", why);
 			return NULL;

@@ -417,7 +417,7 @@ static void conn_handshake(struct labcm_conn *c)
 		return;
 	case TLS_CLOSED:
 	case TLS_ERROR: {
-		char why[320];
+		char why[512];
 		snprintf(why, sizeof(why), "TLS handshake failed: %s", tls_conn_error(c->tls));
 		LOGW(LOG_COMP, "%s: %s", c->peer, why);
 		conn_close(c, NULL);

@@ -59,6 +59,14 @@ int tls_conn_io_send(WOLFSSL *ssl, char *buf, int sz, void *arg)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return WOLFSSL_CBIO_ERR_WANT_WRITE;
+		if (errno == EPIPE || errno == ECONNRESET) {
+			/* The peer refused us and closed; its alert is usually still waiting to be
+			 * read (TLS 1.3 refuses a client certificate after our Finished, so even an
+			 * established session meets this on its first write). Swallow the bytes: the
+			 * next read shows the alert, or the reset. */
+			c->send_errno_deferred = errno;
+			return sz;
+		}
 		c->io_errno = errno;
 		if (errno == EPIPE)
 			return WOLFSSL_CBIO_ERR_CONN_CLOSE;
@@ -91,7 +99,8 @@ struct tls_conn *tls_conn_new(struct tls_ctx *ctx, int fd, const struct tls_conn
 	c->ctx = ctx;
 	c->fd = fd;
 	c->alert_rx = -1;
-	tls_fmt(c->label, sizeof c->label, "%s fd %d", ctx->role == TLS_ROLE_CLIENT ? "client" : "server", fd);
+	tls_fmt(c->label, sizeof c->label, "%s fd %d", ctx->role == TLS_ROLE_CLIENT ? "client" : "server",
+	        fd);
 	if (opts) {
 		if (opts->label && *opts->label)
 			tls_fmt(c->label, sizeof c->label, "%s", opts->label);
@@ -123,8 +132,8 @@ struct tls_conn *tls_conn_new(struct tls_ctx *ctx, int fd, const struct tls_conn
 		}
 #ifdef HAVE_SNI
 		if (opts && opts->sni && *opts->sni &&
-		    wolfSSL_UseSNI(c->ssl, WOLFSSL_SNI_HOST_NAME, opts->sni, (unsigned short)strlen(opts->sni)) !=
-			    WOLFSSL_SUCCESS)
+		    wolfSSL_UseSNI(c->ssl, WOLFSSL_SNI_HOST_NAME, opts->sni,
+		                   (unsigned short)strlen(opts->sni)) != WOLFSSL_SUCCESS)
 			goto nomem;
 #endif
 	}
@@ -156,16 +165,19 @@ static const char *client_alert_hint(int code)
 	case 42: /* bad_certificate */
 	case 43: /* unsupported_certificate */
 	case 46: /* certificate_unknown */
-		return "CUCM refused vmport's port certificate; check that ROOT.pem is uploaded as CallManager-trust "
+		return "CUCM refused vmport's port certificate; check that ROOT.pem is uploaded as "
+		       "CallManager-trust "
 		       "and the Cisco CallManager service was restarted";
 	case 45: /* certificate_expired */
-		return "CUCM says vmport's port certificate is expired or not yet valid; check both clocks (NTP)";
-	case 41: /* no_certificate */
+		return "CUCM says vmport's port certificate is expired or not yet valid; check both clocks "
+		       "(NTP)";
+	case 41:  /* no_certificate */
 	case 116: /* certificate_required */
 		return "CUCM requires a client certificate and got none";
 	case 40: /* handshake_failure */
 	case 71: /* insufficient_security */
-		return "no cipher suite in common: check that the CUCM device security mode matches the port's";
+		return "no cipher suite in common: check that the CUCM device security mode matches the "
+		       "port's";
 	case 70: /* protocol_version */
 		return "no TLS version in common: vmport speaks TLS 1.2 and 1.3 (CUCM `set tls min-version`)";
 	case 51: /* decrypt_error */
@@ -204,44 +216,51 @@ static void fail_from_error(struct tls_conn *c, int err, const char *during)
 		return;
 	bool client = c->ctx->role == TLS_ROLE_CLIENT;
 	if (h.last_rx.code > 0) {
-		const char *hint = client ? client_alert_hint(h.last_rx.code) : server_alert_hint(h.last_rx.code);
+		const char *hint =
+		    client ? client_alert_hint(h.last_rx.code) : server_alert_hint(h.last_rx.code);
 		tls_conn_set_reason(c, TLS_FAIL_PEER_ALERT, "%s sent alert %s (%d) during the %s%s%s",
-				    client ? "server" : "client", tls_alert_name(h.last_rx.code), h.last_rx.code, during,
-				    hint ? ": " : "", hint ? hint : "");
+		                    client ? "server" : "client", tls_alert_name(h.last_rx.code),
+		                    h.last_rx.code, during, hint ? ": " : "", hint ? hint : "");
 		return;
 	}
-	if (c->io_errno) {
-		tls_conn_set_reason(c, TLS_FAIL_IO, "socket error during the %s: %s", during, strerror(c->io_errno));
+	if (c->io_errno || c->send_errno_deferred) {
+		tls_conn_set_reason(c, TLS_FAIL_IO, "socket error during the %s: %s", during,
+		                    strerror(c->io_errno ? c->io_errno : c->send_errno_deferred));
 		return;
 	}
 	if (c->io_eof) {
-		tls_conn_set_reason(c, TLS_FAIL_IO, "peer closed the TCP connection during the %s without a TLS alert",
-				    during);
+		tls_conn_set_reason(c, TLS_FAIL_IO,
+		                    "peer closed the TCP connection during the %s without a TLS alert",
+		                    during);
 		return;
 	}
 	switch (err) {
 	case MATCH_SUITE_ERROR:
-		tls_conn_set_reason(c, TLS_FAIL_PROTOCOL,
-				    "no cipher suite in common with the %s (vmport offers the %s-mode suites: %s)",
-				    client ? "server" : "client", tls_mode_name(c->ctx->mode),
-				    tls_mode_cipher_list(c->ctx->mode));
+		tls_conn_set_reason(
+		    c, TLS_FAIL_PROTOCOL,
+		    "no cipher suite in common with the %s (vmport offers the %s-mode suites: %s)",
+		    client ? "server" : "client", tls_mode_name(c->ctx->mode),
+		    tls_mode_cipher_list(c->ctx->mode));
 		return;
 	case VERSION_ERROR:
-		tls_conn_set_reason(c, TLS_FAIL_PROTOCOL, "no TLS version in common (vmport needs TLS 1.2 or later)");
+		tls_conn_set_reason(c, TLS_FAIL_PROTOCOL,
+		                    "no TLS version in common (vmport needs TLS 1.2 or later)");
 		return;
 	case NO_PEER_CERT:
-		tls_conn_set_reason(c, TLS_FAIL_NO_PEER_CERT, "the %s sent no certificate (mutual authentication is "
-							      "mandatory on 2443)",
-				    client ? "server" : "client");
+		tls_conn_set_reason(c, TLS_FAIL_NO_PEER_CERT,
+		                    "the %s sent no certificate (mutual authentication is "
+		                    "mandatory on 2443)",
+		                    client ? "server" : "client");
 		return;
 	default: {
 		char text[WOLFSSL_MAX_ERROR_SZ];
 		wolfSSL_ERR_error_string_n((unsigned long)err, text, sizeof text);
-		tls_conn_set_reason(c, TLS_FAIL_PROTOCOL, "TLS error during the %s: %s (%d)", during, text, err);
+		tls_conn_set_reason(c, TLS_FAIL_PROTOCOL, "TLS error during the %s: %s (%d)", during, text,
+		                    err);
 		if (h.last_tx.code > 0) {
 			size_t used = strlen(c->reason);
 			tls_fmt(c->reason + used, sizeof c->reason - used, "; vmport sent alert %s",
-				tls_alert_name(h.last_tx.code));
+			        tls_alert_name(h.last_tx.code));
 		}
 	}
 	}
@@ -259,16 +278,18 @@ static enum tls_status finish_handshake(struct tls_conn *c)
 	if (!c->peer_verified) {
 		/* Fail closed: a handshake that never showed us a certificate (resumption, a build without
 		 * WOLFSSL_ALWAYS_VERIFY_CB) is not authenticated. */
-		tls_conn_set_reason(c, TLS_FAIL_NO_PEER_CERT, "the %s's certificate was never checked by vmport",
-				    client ? "server" : "client");
+		tls_conn_set_reason(c, TLS_FAIL_NO_PEER_CERT,
+		                    "the %s's certificate was never checked by vmport",
+		                    client ? "server" : "client");
 		goto refuse;
 	}
 	if (!tls_cipher_allowed(c->ctx->mode, c->cipher)) {
 		bool is_null = strstr(c->cipher, "NULL") != NULL;
-		tls_conn_set_reason(c, TLS_FAIL_CIPHER_POLICY,
-				    "negotiated %s with %s, which is %s: not acceptable in %s mode", c->cipher, c->version,
-				    is_null ? "a NULL (unencrypted) suite" : "an encrypting or unlisted suite",
-				    tls_mode_name(c->ctx->mode));
+		tls_conn_set_reason(
+		    c, TLS_FAIL_CIPHER_POLICY,
+		    "negotiated %s with %s, which is %s: not acceptable in %s mode", c->cipher, c->version,
+		    is_null ? "a NULL (unencrypted) suite" : "an encrypting or unlisted suite",
+		    tls_mode_name(c->ctx->mode));
 		goto refuse;
 	}
 	tls_keylog_after_handshake(c);
@@ -331,7 +352,8 @@ enum tls_status tls_conn_read(struct tls_conn *c, void *buf, size_t cap, size_t 
 		wolfSSL_get_alert_history(c->ssl, &h);
 		if (h.last_rx.code <= 0) {
 			c->failed = true;
-			tls_conn_set_reason(c, TLS_FAIL_IO, "peer closed the TCP connection without close_notify");
+			tls_conn_set_reason(c, TLS_FAIL_IO,
+			                    "peer closed the TCP connection without close_notify");
 			return TLS_ERROR;
 		}
 	}

@@ -40,6 +40,10 @@ struct tls_conn {
 	int alert_rx;
 	int io_errno; /* last socket error seen by the I/O callbacks (0: none) */
 	bool io_eof;  /* the peer closed its side of the TCP connection */
+	/* A send that failed with EPIPE/ECONNRESET: the peer refused us and closed, and its alert
+	 * is usually still waiting to be read. Sends are swallowed until a read shows it (or the
+	 * end of the stream); the errno is reported only if no alert came. */
+	int send_errno_deferred;
 
 	bool have_peer;
 	uint8_t peer_sha256[32];

@@ -7,12 +7,9 @@
 # CallManager-trust" (tls_conn.c client_alert_hint), never a bare socket error.
 # Usage: test_wrong_root.sh [encrypted|authenticated] [PORTS]
 #
-# KNOWN FAILING, not in CMakeLists.txt: when labcm's alert is followed by a TCP reset (it closes
-# with the port's handshake bytes unread), vmport's send fails first (EPIPE/ECONNRESET) and it
-# logs "socket error during the handshake: Broken pipe" without reading the unknown_ca alert that
-# is still in the socket's receive queue: always in authenticated mode (TLS 1.2), about half the
-# attempts in encrypted mode. labcm also cuts its refusal line at 320 characters (labcm_conn.c
-# `char why[320]`), losing the end of the issuer name.
+# This failed before the TLS layer kept reading after a failed send: labcm's alert is followed
+# by a TCP reset (it closes with the port's handshake bytes unread), so the port's send fails
+# first (EPIPE/ECONNRESET) while the unknown_ca alert still waits in the receive queue.
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 MODE=${1:-encrypted}
