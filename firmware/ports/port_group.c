@@ -17,6 +17,9 @@
 #define ALL_FAILED_RETRY_MS 5000u
 /* RegisterReject is a configuration problem: do not hammer the server. */
 #define REJECT_RETRY_MS 30000u
+/* TCP connect plus TLS handshake must finish within this, or the server counts as failed: a
+ * hung CallManager accepts connections and never answers. */
+#define CONNECT_TIMEOUT_MS 5000u
 /* How often idle ports on a lower-order server look for a recovered higher-order one. */
 #define FALLBACK_CHECK_MS 2000u
 
@@ -69,6 +72,18 @@ static void on_retry_timer(struct vm_loop *loop, struct vm_timer *t)
 	(void)loop;
 	struct vm_port *p = t->arg;
 	struct vm_port_group *g = p->group;
+	if (p->link == VM_LINK_CONNECTING || p->link == VM_LINK_HANDSHAKING) {
+		/* The same timer guards the attempt in progress. */
+		char why[200];
+		snprintf(why, sizeof(why), "%.120s did not answer within %u s (%s)",
+		         g->servers[p->server].text, CONNECT_TIMEOUT_MS / 1000,
+		         p->link == VM_LINK_CONNECTING ? "TCP connect" : "TLS handshake");
+		LOGW("port", "%s: %s", p->device_name, why);
+		snprintf(p->last_error, sizeof(p->last_error), "%s", why);
+		vm_port_link_close(p, why);
+		vm_port_transport_down(p, true);
+		return;
+	}
 	if (g->shutting_down || g->suspended || p->link != VM_LINK_IDLE || p->queued)
 		return;
 	p->queued = true;
@@ -165,6 +180,8 @@ static void after_link_down(struct vm_port *p, bool failed, int close_reason)
 		next = 0;
 	} else if (failed || close_reason == SCCP_CLOSE_KEEPALIVE_LOST ||
 	           close_reason == SCCP_CLOSE_REGISTER_TIMEOUT) {
+		if (g->fallback_port == p->index + 1)
+			g->fallback_port = 0; /* the higher server is not back after all (held off here) */
 		g->servers[p->server].down_until_ms = now + SERVER_HOLDOFF_MS;
 		p->consecutive_failures++;
 		next = first_usable_server(g, p->server + 1, now);
@@ -182,8 +199,14 @@ static void after_link_down(struct vm_port *p, bool failed, int close_reason)
 	vm_port_schedule_connect(p, delay);
 }
 
+void vm_port_connect_started(struct vm_port *p)
+{
+	vm_port_schedule_connect(p, CONNECT_TIMEOUT_MS); /* the retry timer doubles as the deadline */
+}
+
 void vm_port_transport_up(struct vm_port *p)
 {
+	vm_timer_cancel(p->group->loop, &p->retry_timer);
 	/* Register carries the address the CallManager sees us on. */
 	struct sockaddr_storage local;
 	socklen_t len = sizeof(local);
@@ -248,6 +271,8 @@ static int apply_action(struct vm_port *p, const struct sccp_port_action *a)
 	struct vm_port_group *g = p->group;
 	switch (a->type) {
 	case PORT_ACT_REGISTERED:
+		if (g->fallback_port == p->index + 1)
+			g->fallback_port = 0; /* the higher server works: the next port may follow */
 		if (!p->counted_registered) {
 			p->counted_registered = true;
 			g->registered++;
@@ -324,7 +349,9 @@ void vm_port_feed_event(struct vm_port *p, const struct sccp_port_event *ev)
 		if (r >= 0)
 			close_reason = r;
 	}
-	sccp_secure_wipe(&out, sizeof(out));
+	/* Keys travel only in OPEN_RX / START_TX actions: wipe those slots, not the whole output. */
+	for (size_t i = 0; i < out.n_acts; i++)
+		sccp_secure_wipe(&out.acts[i].u.media.key, sizeof(out.acts[i].u.media.key));
 	uint64_t deadline = sccp_port_next_deadline(&p->sm);
 	if (deadline == SCCP_PORT_NO_DEADLINE)
 		vm_timer_cancel(g->loop, &p->sm_timer);
@@ -363,10 +390,8 @@ static void on_fallback_timer(struct vm_loop *loop, struct vm_timer *t)
 	vm_timer_arm_at(loop, t, now + FALLBACK_CHECK_MS);
 	if (g->servers[0].down_until_ms > now)
 		return;
-	for (size_t i = 0; i < g->n_ports; i++) {
-		if (g->ports[i].want_higher)
-			return; /* one port at a time: it probes the higher server for the rest */
-	}
+	if (g->fallback_port)
+		return; /* one port at a time: it probes the higher server for the rest */
 	for (size_t i = 0; i < g->n_ports; i++) {
 		struct vm_port *p = &g->ports[i];
 		if (p->server == 0 || p->link != VM_LINK_UP || sccp_port_state(&p->sm) != SCCP_PORT_IDLE)
@@ -374,6 +399,7 @@ static void on_fallback_timer(struct vm_loop *loop, struct vm_timer *t)
 		LOGI("port", "%s: moving back to higher-order CallManager %s", p->device_name,
 		     g->servers[0].text);
 		p->want_higher = true;
+		g->fallback_port = p->index + 1;
 		struct sccp_port_event ev = {.type = PORT_EV_UNREGISTER};
 		vm_port_feed_event(p, &ev);
 		return;
@@ -536,7 +562,8 @@ void vm_port_group_resume(struct vm_port_group *g)
 	if (!g->suspended || g->shutting_down)
 		return;
 	g->suspended = false;
-	LOGI("port", "network back: registering %zu ports again, %u per second", g->n_ports, g->cfg.register_rate);
+	LOGI("port", "network back: registering %zu ports again, %u per second", g->n_ports,
+	     g->cfg.register_rate);
 	for (size_t i = 0; i < g->n_ports; i++) {
 		struct vm_port *p = &g->ports[i];
 		p->consecutive_failures = 0;

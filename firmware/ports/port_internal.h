@@ -86,6 +86,7 @@ struct vm_port_group {
 	bool shutting_down;
 	size_t registered;
 	unsigned mwi_rr; /* round robin over ports for MWI dialling */
+	unsigned fallback_port; /* 1 + index of the port moving back to server 0; 0 none */
 };
 
 /* port_link.c: connection handling */
@@ -96,6 +97,7 @@ void vm_port_link_flush(struct vm_port *p);
 void vm_port_link_init(struct vm_port *p);
 
 /* port_group.c: what the link tells the group */
+void vm_port_connect_started(struct vm_port *p);
 void vm_port_transport_up(struct vm_port *p);
 void vm_port_transport_down(struct vm_port *p, bool failed);
 void vm_port_feed_event(struct vm_port *p, const struct sccp_port_event *ev);

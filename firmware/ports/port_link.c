@@ -93,7 +93,9 @@ void vm_port_link_connect(struct vm_port *p)
 		p->link = VM_LINK_IDLE;
 		snprintf(p->last_error, sizeof(p->last_error), "event loop refused the socket");
 		vm_port_transport_down(p, true);
+		return;
 	}
+	vm_port_connect_started(p);
 }
 
 void vm_port_link_close(struct vm_port *p, const char *why)
@@ -256,9 +258,11 @@ static void read_messages(struct vm_port *p)
 			char text[220];
 			snprintf(text, sizeof(text), "%s", why ? why : "connection lost");
 			if (p->stopping)
-				LOGD("port", "%s: %s (%s)", p->device_name, text, p->group->servers[p->server].text);
+				LOGD("port", "%s: %s (%s)", p->device_name, text,
+				     p->group->servers[p->server].text);
 			else
-				LOGW("port", "%s: %s (%s)", p->device_name, text, p->group->servers[p->server].text);
+				LOGW("port", "%s: %s (%s)", p->device_name, text,
+				     p->group->servers[p->server].text);
 			fail(p, text);
 			return;
 		}

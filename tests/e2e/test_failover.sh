@@ -12,9 +12,8 @@
 # The primary then stays hung for 12 s, past the 5 s hold-off and several 2 s fallback checks:
 # the ports must stay in service on the secondary (at most one away probing the primary at any
 # time), then move back once the primary is resumed (SIGCONT).
-# KNOWN FAILING (`hang`, not in CMakeLists.txt): vmport has no connect/TLS-handshake timeout
-# (port_link.c records connect_started_ms but nothing reads it), so every 2 s the fallback check
-# sends one more idle port back to the hung primary, where it stays stuck: all ports unregistered.
+# `hang` failed before vmport had a connect/handshake timeout (5 s) and moved ports back one at
+# a time only after the previous one registered: a hung primary accepts TCP and never answers.
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 PORTS=${1:-3}
