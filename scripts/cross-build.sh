@@ -162,6 +162,7 @@ stage_prefix() {
 }
 
 build=$root/build/cross-$board
+target_cppflags=""
 # No build-tree RPATH: the tarball's binary must not name build directories (the tests find the
 # sysroot's libraries through the emulator's LD_LIBRARY_PATH, set by the toolchain file).
 cmake_args=(-DCMAKE_BUILD_TYPE="$build_type" -DCMAKE_SKIP_BUILD_RPATH=ON)
@@ -172,18 +173,29 @@ elif [ "$cross" = 1 ]; then
   die "no board/$board/toolchain.cmake"
 fi
 [ -n "${VMPORT_NO_TESTS:-}" ] && cmake_args+=(-DVMPORT_TESTS=OFF)
-# Extra compiler flags for a trial (e.g. -Wno-error=...); empty in CI.
-cmake_args+=("-DCMAKE_C_FLAGS=${VMPORT_CROSS_CFLAGS:-}")
+
 if [ "$cross" = 1 ]; then
   make_sysroot
   libdirs="$sysroot/usr/lib/$triple:$sysroot/lib/$triple"
   export PKG_CONFIG_LIBDIR="$sysroot/usr/lib/$triple/pkgconfig:$sysroot/usr/share/pkgconfig"
   export PKG_CONFIG_SYSROOT_DIR="$sysroot"
   export PKG_CONFIG_PATH=
-  say "wolfSSL for $triple (Debian's source; cached)"
-  wolfssl=$("$root/scripts/build-wolfssl.sh" "$triple")
+  # 32-bit targets: 64-bit file offsets and time_t (glibc >= 2.34), for vmport and for the
+  # libraries built here, so they agree on struct layouts. Without them readdir() fails with
+  # EOVERFLOW under qemu-arm on 64-bit hosts (ext4's 64-bit directory hashes) and every
+  # certificate valid past 2038 (vmport's root; CallManager certificates) looks expired or
+  # garbled. Debian 12's armhf libraries keep the 32-bit time_t ABI: vmport passes no time_t to
+  # libcurl, alsa-lib or libinih. Built in a separate cache (build/deps-<triple>-t64).
+  deps=$root/build/deps
+  if [ "$debarch" = armhf ]; then
+    target_cppflags="-D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64"
+    deps=$root/build/deps-$triple-t64
+  fi
+  say "wolfSSL for $triple (Debian's source; cached in ${deps#"$root/"})"
+  wolfssl=$(VMPORT_DEPS=$deps CPPFLAGS="$target_cppflags" "$root/scripts/build-wolfssl.sh" "$triple")
   say "libsrtp2 for $triple (Debian's source, OpenSSL backend; cached)"
-  srtp=$(CPPFLAGS="-isystem $sysroot/usr/include/$triple -isystem $sysroot/usr/include" \
+  srtp=$(VMPORT_DEPS=$deps \
+    CPPFLAGS="$target_cppflags -isystem $sysroot/usr/include/$triple -isystem $sysroot/usr/include" \
     LDFLAGS="-L$sysroot/usr/lib/$triple -Wl,-rpath-link,$libdirs" \
     "$root/scripts/build-libsrtp.sh" "$triple")
   stage_prefix "$wolfssl" "$sysroot/opt/wolfssl"
@@ -197,7 +209,9 @@ else
   cmake_args+=(-DVMPORT_WOLFSSL_PREFIX="$wolfssl" -DVMPORT_SRTP_PREFIX="$srtp")
 fi
 
-say "configure and build in $build ($build_type)"
+# Extra compiler flags: the target's (above) and VMPORT_CROSS_CFLAGS for a trial (empty in CI).
+cmake_args+=("-DCMAKE_C_FLAGS=$target_cppflags ${VMPORT_CROSS_CFLAGS:-}")
+say "configure and build in $build ($build_type${target_cppflags:+, $target_cppflags})"
 cmake -S "$root" -B "$build" "${cmake_args[@]}" >"$root/build/cross-$board.configure.log" 2>&1 ||
   { tail -n 40 "$root/build/cross-$board.configure.log" >&2; die "cmake configure failed"; }
 grep -E 'wolfSSL:|libsrtp2:' "$root/build/cross-$board.configure.log" | sed 's/^-- /  /' >&2 || true

@@ -15,9 +15,10 @@
 #
 # Every test gets VMPORT_EMULATOR=<qemu program> in its environment (qemu hands it to the guest):
 # a test case that qemu user mode cannot run may skip itself when it is set.
-# Left out (they stay native): labels e2e-big and bench, test names matching VMPORT_CROSS_EXCLUDE
-# (default: the 250-port run, `_250$`), and the known qemu-user limitations listed below, each with
-# its reason. Timeouts are multiplied by VMPORT_CROSS_TIMEOUT_FACTOR (default 3): qemu is slower,
+# Left out (they stay native): labels e2e-big and bench; e2e-labelled tests other than those
+# matching VMPORT_CROSS_E2E (default: the 2-port encrypted call: registration over TLS, a call with
+# SRTP, a message, MWI on and off); test names matching VMPORT_CROSS_EXCLUDE (default: none); and
+# the known qemu-user limitations listed below, each with its reason. Timeouts are multiplied by VMPORT_CROSS_TIMEOUT_FACTOR (default 3): qemu is slower,
 # and its timing says nothing about boards.
 # Usage: cross-test.sh BOARD [extra ctest arguments, e.g. -R e2e]
 set -euo pipefail
@@ -25,7 +26,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 board=${1:?usage: cross-test.sh BOARD [ctest args]}
 shift
 jobs=${JOBS:-$(nproc)}
-exclude=${VMPORT_CROSS_EXCLUDE:-_250\$}
+exclude=${VMPORT_CROSS_EXCLUDE:-}
+e2e=${VMPORT_CROSS_E2E:-^e2e_encrypted_call\$}
 factor=${VMPORT_CROSS_TIMEOUT_FACTOR:-3}
 say() { echo "cross-test[$board]: $*" >&2; }
 
@@ -38,7 +40,7 @@ rm -rf "$out" "$build/qemu-bin"
 mkdir -p "$out" "$build/qemu-bin"
 (cd "$build" && ctest --show-only=json-v1) >"$out/tests.json"
 
-python3 - "$out/tests.json" "$build" "$out/CTestTestfile.cmake" "$exclude" "$factor" <<'PY'
+python3 - "$out/tests.json" "$build" "$out/CTestTestfile.cmake" "$exclude" "$factor" "$e2e" <<'PY'
 import json, os, re, sys
 
 # Tests qemu user mode (Debian 12: 7.2) cannot run, whatever the code does. Remove an entry once
@@ -48,7 +50,7 @@ QEMU_LIMITS = {
                             "the child: qemu-user 7.2 aborts (qemu_plugin_vcpu_init_hook assertion)",
 }
 
-tests_json, build, testfile, exclude, factor = sys.argv[1:6]
+tests_json, build, testfile, exclude, factor, e2e = sys.argv[1:7]
 factor = float(factor)
 tests = json.load(open(tests_json))["tests"]
 machines = {0x3E: "x86_64", 0xB7: "aarch64", 0x28: "arm"}
@@ -117,6 +119,8 @@ for t in tests:
     reason = None
     if "e2e-big" in labels or "bench" in labels:
         reason = "label " + ",".join(labels)
+    elif "e2e" in labels and not re.search(e2e, name):
+        reason = "e2e: VMPORT_CROSS_E2E selects " + e2e
     elif exclude and re.search(exclude, name):
         reason = "VMPORT_CROSS_EXCLUDE"
     elif emulator is not None and name in QEMU_LIMITS:

@@ -1,28 +1,38 @@
 /* vmport-bench register: N encrypted ports registering with the lab CallManager on loopback.
  *
- * Set-up (a temp dir, or --dir): a labcm config with N encrypted devices and a vmport config with
- * N encrypted ports, register_rate --rate (default 1000/s, the maximum, so pacing is not the
- * bottleneck). `vmport ca init` makes every certificate beforehand and vmport's root goes into
- * labcm's CallManager-trust: key and certificate generation is never inside a measured interval.
- * `vmport labcm` and `vmport run` are the real programs (next to vmport-bench), as child processes.
+ * Set-up (a temp dir, or --dir to keep and reuse it): a labcm config with N encrypted devices and
+ * a vmport config with N encrypted ports, register_rate --rate (default 1000/s, the maximum vmport
+ * accepts, so pacing is not the bottleneck). `vmport ca init` makes every certificate beforehand
+ * and vmport's root goes into labcm's CallManager-trust: key and certificate generation is never
+ * inside a measured interval. `vmport labcm` and `vmport run` are the real programs (found next to
+ * vmport-bench), run as child processes.
  *
- * Measured, in one run:
+ * Measured, per N (--repeat K times, each with a fresh `vmport run` followed by a floor run;
+ * medians and ranges printed):
  *  - registration: from vmport's log line "port group ... in service" to its last "registered
- *    with" line (both vmport's own timestamps, ms): the figure. Also printed: the same interval as
- *    seen by polling the control socket (every --poll-ms), and process start to all registered
- *    (start-up included: config, certificate check, N TLS contexts, CTL fetch).
+ *    with" line (vmport's own timestamps, ms): the figure compared with the floor. Also printed:
+ *    the same interval as seen by polling the control socket (--poll-ms), process start to the
+ *    in-service line (config, certificate check, N TLS contexts, CTL fetch) and to all registered,
+ *    and the CPU time both processes spent between the in-service line (caught with inotify on
+ *    the log) and all registered, and how long they were runnable but waiting for a CPU, from
+ *    /proc/<pid>/task/<tid>/schedstat (on a shared machine that wait, not vmport, can decide the
+ *    wall time: the machine's load is printed with each N).
  *  - the floor: N bare wolfSSL mutual-auth handshakes, client and server in this process, one
  *    thread pinned to one CPU, over socketpairs, with the same certificates (port i's certificate
- *    and key with vmport's root as chain; labcm's CallManager certificate and key; each side
- *    trusting what it trusts in the real run) and the suite vmport negotiated. Both sides' crypto
- *    is in it, as labcm's side is in the registration. The same through firmware/tls (pin and
- *    CallManager-trust checks, vmport's I/O callbacks) is printed next to it.
- *  - memory: vmport's VmRSS 500 ms after the last port registered, minus the VmRSS of a baseline
- *    run: the same vmport binary, config and state directory, except that [servers] cucm points at
- *    a loopback port nobody listens on, read once the group is in service and every port has tried
- *    (and failed) to connect. Everything allocated per port up front (port structures, N TLS
- *    contexts, media channels) is in both; the difference is what a live registered connection
- *    costs. Divided by N.
+ *    and key with vmport's root as chain; labcm's CallManager certificate and key; the server
+ *    trusting vmport's root, the client labcm's certificate) and the suite vmport negotiated
+ *    (read from `vmport status`). Contexts are made before timing, as vmport makes its own before
+ *    the group starts. Both sides' crypto is in it, as labcm's side is in the registration. The
+ *    same through firmware/tls (pin and CallManager-trust checks, vmport's I/O callbacks) is
+ *    printed next to it. The registration runs in two processes that may use two CPUs; the floor
+ *    on one: the CPU-time ratio is printed too.
+ *  - memory: vmport's VmRSS --settle-ms after the poll saw every port registered, minus the VmRSS
+ *    of a baseline run: the same vmport binary, config and state directory, except that [servers]
+ *    cucm points at a loopback port nobody listens on, read once the group is in service and
+ *    every port has tried (and failed) to connect. Everything allocated per port up front (port
+ *    structures, N TLS contexts, media channels) is in both; the difference is what a live
+ *    registered connection costs. Divided by N. Cross-check: the measured process's own VmRSS
+ *    when its in-service line appeared (a few ms into registration, so a little early).
  *
  * The last lines (RESULT ...) are for scripts. */
 #include <errno.h>
@@ -78,6 +88,7 @@ struct opts {
 	int cpu; /* floor CPU; -1: the one we are on */
 	bool keep;
 	bool default_rate; /* also measure at the default 10/s when that is cheap */
+	bool pin_children; /* vmport run on CPU 0, labcm on CPU 1 */
 	const char *dir;
 	const char *vmport;
 };
@@ -138,7 +149,7 @@ struct result {
 	struct sample floor;     /* bare wolfSSL */
 	struct sample floor_cpu; /* its CPU time */
 	struct sample floor_fw;  /* through firmware/tls */
-	struct sample cpu_vm, cpu_lab, sys_vm, sys_lab, floor_sys;
+	struct sample cpu_vm, cpu_lab, sys_vm, sys_lab, floor_sys, wait_vm, wait_lab;
 	struct sample rss_reg, anon_reg, hwm; /* kB */
 	struct sample rss_svc, anon_svc;      /* kB, the measured process at its in-service line */
 	struct sample cpu_vm_startup;
@@ -299,6 +310,9 @@ static void on_fatal_signal(int sig)
 	raise(sig);
 }
 
+static int g_child_cpu = -1; /* the CPU the next spawn() pins its child to; -1: none */
+static bool g_pin_children;  /* --pin-children */
+
 /* `vmport ARGS...` with stdout and stderr to log_path. Dies with us (PR_SET_PDEATHSIG). */
 static pid_t spawn(const char *log_path, char *const argv[])
 {
@@ -309,6 +323,12 @@ static pid_t spawn(const char *log_path, char *const argv[])
 	}
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (g_child_cpu >= 0) {
+			cpu_set_t set;
+			CPU_ZERO(&set);
+			CPU_SET(g_child_cpu, &set);
+			sched_setaffinity(0, sizeof set, &set);
+		}
 		int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 		if (fd >= 0) {
 			dup2(fd, STDOUT_FILENO);
@@ -346,11 +366,19 @@ static int wait_child(pid_t pid, unsigned timeout_ms)
 	}
 }
 
-/* SIGTERM, then SIGKILL after timeout_ms. Returns the exit status. */
+static bool is_child(pid_t pid)
+{
+	for (size_t i = 0; i < sizeof g_children / sizeof g_children[0]; i++)
+		if (g_children[i] == pid)
+			return true;
+	return false;
+}
+
+/* SIGTERM, then SIGKILL after timeout_ms. Returns the exit status (-2: not running any more). */
 static int stop_child(pid_t pid, unsigned timeout_ms)
 {
-	if (pid <= 0)
-		return -2;
+	if (pid <= 0 || !is_child(pid))
+		return -2; /* never started, or already reaped: its pid may belong to someone else now */
 	kill(pid, SIGTERM);
 	int rc = wait_child(pid, timeout_ms);
 	if (rc == -1) {
@@ -414,14 +442,17 @@ static long proc_status_kb(pid_t pid, const char *key)
 }
 
 /* CPU time of a process, all threads, in seconds: the sum of /proc/<pid>/task/<tid>/schedstat
- * (nanoseconds), else utime + stime from /proc/<pid>/stat (clock ticks). */
-static double proc_cpu_s(pid_t pid)
+ * (nanoseconds), else utime + stime from /proc/<pid>/stat (clock ticks). *wait_s (if not NULL):
+ * the time its threads were runnable but waiting for a CPU (schedstat only; else -1). */
+static double proc_cpu_wait_s(pid_t pid, double *wait_s)
 {
 	char path[96];
+	if (wait_s)
+		*wait_s = -1;
 	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
 	DIR *d = opendir(path);
 	if (d) {
-		unsigned long long total = 0;
+		unsigned long long total = 0, waited = 0;
 		unsigned tasks = 0;
 		struct dirent *e;
 		while ((e = readdir(d)) != NULL) {
@@ -430,17 +461,21 @@ static double proc_cpu_s(pid_t pid)
 			char sp[128];
 			snprintf(sp, sizeof sp, "/proc/%d/task/%.20s/schedstat", (int)pid, e->d_name);
 			FILE *f = fopen(sp, "r");
-			unsigned long long ns = 0;
-			if (f && fscanf(f, "%llu", &ns) == 1) {
+			unsigned long long ns = 0, wns = 0;
+			if (f && fscanf(f, "%llu %llu", &ns, &wns) == 2) {
 				total += ns;
+				waited += wns;
 				tasks++;
 			}
 			if (f)
 				fclose(f);
 		}
 		closedir(d);
-		if (tasks)
+		if (tasks) {
+			if (wait_s)
+				*wait_s = (double)waited / 1e9;
 			return (double)total / 1e9;
+		}
 	}
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
 	char *text = read_text(path, NULL);
@@ -989,7 +1024,10 @@ static pid_t start_vm(const char *conf, const char *log)
 {
 	char *argv[] = {(char *)g_vmport, "run", "-c", (char *)conf, NULL};
 	unlink(log);
-	return spawn(log, argv);
+	g_child_cpu = g_pin_children ? 0 : -1;
+	pid_t pid = spawn(log, argv);
+	g_child_cpu = -1;
+	return pid;
 }
 
 /* Wait until the log says the group is in service (or the process died). */
@@ -1011,6 +1049,7 @@ struct reg_run {
 	double spawn_real, spawn_mono, detect_real, detect_mono;
 	double cpu_vm0, cpu_vm1, cpu_lab0, cpu_lab1; /* at the in-service line, at all registered */
 	double sys_vm0, sys_vm1, sys_lab0, sys_lab1; /* the kernel part of the same */
+	double wait_vm0, wait_vm1, wait_lab0, wait_lab1; /* runnable, waiting for a CPU */
 	long rss0_kb, anon0_kb;                      /* at the in-service line */
 	long rss_kb, anon_kb, hwm_kb;                /* after the settle */
 	struct log_facts log;
@@ -1084,8 +1123,8 @@ static int registration(const struct opts *o, const char *conf, const char *log,
 		show_log_tail(log, 30);
 		return -1;
 	}
-	rr->cpu_vm0 = proc_cpu_s(rr->pid);
-	rr->cpu_lab0 = proc_cpu_s(lab);
+	rr->cpu_vm0 = proc_cpu_wait_s(rr->pid, &rr->wait_vm0);
+	rr->cpu_lab0 = proc_cpu_wait_s(lab, &rr->wait_lab0);
 	rr->sys_vm0 = proc_sys_s(rr->pid);
 	rr->sys_lab0 = proc_sys_s(lab);
 	rr->rss0_kb = proc_status_kb(rr->pid, "VmRSS");
@@ -1111,8 +1150,8 @@ static int registration(const struct opts *o, const char *conf, const char *log,
 	}
 	rr->detect_mono = mono_s();
 	rr->detect_real = real_s();
-	rr->cpu_vm1 = proc_cpu_s(rr->pid);
-	rr->cpu_lab1 = proc_cpu_s(lab);
+	rr->cpu_vm1 = proc_cpu_wait_s(rr->pid, &rr->wait_vm1);
+	rr->cpu_lab1 = proc_cpu_wait_s(lab, &rr->wait_lab1);
 	rr->sys_vm1 = proc_sys_s(rr->pid);
 	rr->sys_lab1 = proc_sys_s(lab);
 	sleep_ms(o->settle_ms);
@@ -1219,7 +1258,9 @@ static int measure(const struct opts *o, unsigned n, struct result *r)
 			return -1;
 		char *lab_argv[] = {(char *)g_vmport, "labcm", "-c", p.lab_conf, NULL};
 		unlink(p.lab_log);
+		g_child_cpu = o->pin_children ? 1 : -1;
 		lab = spawn(p.lab_log, lab_argv);
+		g_child_cpu = -1;
 		if (lab < 0)
 			return -1;
 		double end = mono_s() + 30;
@@ -1277,6 +1318,8 @@ static int measure(const struct opts *o, unsigned n, struct result *r)
 		sample_add(&r->cpu_lab, rr.cpu_lab1 - rr.cpu_lab0);
 		sample_add(&r->sys_vm, rr.sys_vm1 - rr.sys_vm0);
 		sample_add(&r->sys_lab, rr.sys_lab1 - rr.sys_lab0);
+		sample_add(&r->wait_vm, rr.wait_vm1 - rr.wait_vm0);
+		sample_add(&r->wait_lab, rr.wait_lab1 - rr.wait_lab0);
 		sample_add(&r->rss_svc, (double)rr.rss0_kb);
 		sample_add(&r->anon_svc, (double)rr.anon0_kb);
 		sample_add(&r->proc, rr.detect_mono - rr.spawn_mono);
@@ -1345,17 +1388,26 @@ out:
 	       (sample_median(&r->cpu_vm) + sample_median(&r->cpu_lab)) / sample_median(&r->floor_cpu),
 	       sample_median(&r->sys_vm), sample_median(&r->sys_lab), sample_median(&r->floor_sys),
 	       sample_median(&r->floor_cpu), sample_text(&r->cpu_vm_startup, 3, "s", c, sizeof c));
+	printf("  runnable but waiting for a CPU meanwhile: vmport %.3f s, labcm %.3f s (medians)\n",
+	       sample_median(&r->wait_vm), sample_median(&r->wait_lab));
 	printf("  log: %u 'registered' lines per run, %u connect/TLS failures in all; exit status after SIGTERM: %d\n",
 	       r->reg_lines, r->refused_lines, r->vm_exit);
 	if (r->slow_rate_s >= 0)
 		printf("  at vmport's default register_rate %u/s (one run): %.3f s (pacing alone: %.3f s)\n", DEFAULT_RATE,
 		       r->slow_rate_s, (double)(n - 1) / DEFAULT_RATE);
 	printf("floor: %u bare wolfSSL mutual-auth handshakes, client + server in one thread on CPU %d, socketpairs,\n"
-	       "       the ports' and labcm's certificates, %s: %s (%.2f ms each)\n",
-	       n, cpu, r->cipher, sample_text(&r->floor, 3, "s", a, sizeof a), 1000 * flo / n);
+	       "       the ports' and labcm's certificates, %s: %s (%.2f ms each; CPU %.3f s)\n",
+	       n, cpu, r->cipher, sample_text(&r->floor, 3, "s", a, sizeof a), 1000 * flo / n,
+	       sample_median(&r->floor_cpu));
 	printf("       the same through firmware/tls (pin, CallManager-trust, vmport's I/O callbacks): %s\n",
 	       sample_text(&r->floor_fw, 3, "s", a, sizeof a));
-	printf("ratio: %.2f (target <= %.1f at 250 ports)\n", reg / flo, TARGET_RATIO);
+	struct sample pair = {0};
+	for (unsigned k = 0; k < r->reg.n && k < r->floor.n; k++)
+		sample_add(&pair, r->reg.v[k] / r->floor.v[k]);
+	printf("ratio: %.2f (target <= %.1f at 250 ports)", reg / flo, TARGET_RATIO);
+	if (pair.n > 1)
+		printf("; run by run (each registration / the floor right after it): %s", sample_text(&pair, 2, "", a, sizeof a));
+	printf("\n");
 	double rss = sample_median(&r->rss_reg), anon = sample_median(&r->anon_reg);
 	double rss0 = sample_median(&r->rss_svc), anon0 = sample_median(&r->anon_svc);
 	printf("memory (VmRSS of vmport run):\n");
@@ -1380,11 +1432,12 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vmport-bench register --ports N[,N...] [--repeat K] [--rate R] [--poll-ms MS] [--settle-ms MS]\n"
-		"       [--timeout S] [--cpu C] [--no-default-rate] [--dir DIR] [--keep] [--vmport PATH]\n"
+		"       [--timeout S] [--cpu C] [--no-default-rate] [--pin-children] [--dir DIR] [--keep] [--vmport PATH]\n"
 		"  --ports      ports (1..%d); a list runs each and prints one table\n"
 		"  --repeat     registrations and floors per N (fresh vmport each time); medians are printed\n"
 		"  --rate       register_rate (default 1000, the maximum: pacing is not the bottleneck)\n"
 		"  --no-default-rate  do not also measure at vmport's default 10/s (done when N <= 100)\n"
+		"  --pin-children  vmport run on CPU 0 and labcm on CPU 1 (default: the scheduler decides)\n"
 		"  --dir        keep everything (certificates too) in DIR and reuse it next time\n",
 		VMPORT_MAX_PORTS);
 }
@@ -1398,6 +1451,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{"dir", required_argument, NULL, 'd'},     {"keep", no_argument, NULL, 'k'},
 		{"vmport", required_argument, NULL, 'v'},  {"no-default-rate", no_argument, NULL, 'D'},
 		{"repeat", required_argument, NULL, 'R'},  {"help", no_argument, NULL, 'h'},
+		{"pin-children", no_argument, NULL, 'P'},
 		{NULL, 0, NULL, 0},
 	};
 	*o = (struct opts){.rate = 1000, .poll_ms = 50, .settle_ms = 500, .timeout_s = 60, .repeat = 1, .cpu = -1,
@@ -1450,6 +1504,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'R':
 			o->repeat = (unsigned)strtoul(optarg, NULL, 10);
 			break;
+		case 'P':
+			o->pin_children = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -1499,6 +1556,7 @@ int bench_register_main(int argc, char **argv)
 	if (find_vmport(&o, vmport, sizeof vmport) < 0)
 		return 1;
 	g_vmport = vmport;
+	g_pin_children = o.pin_children;
 	unsigned max_n = 0;
 	for (unsigned i = 0; i < o.n_runs; i++)
 		max_n = o.ports[i] > max_n ? o.ports[i] : max_n;
@@ -1563,6 +1621,8 @@ int bench_register_main(int argc, char **argv)
 	printf("%s\n", tls_library_info());
 	printf("certificates: `vmport ca init` for %u ports took %.1f s beforehand (never inside a measured interval)\n",
 	       max_n, t_ca);
+	printf("children: %s\n", o.pin_children ? "vmport run pinned to CPU 0, labcm to CPU 1 (--pin-children)"
+						 : "not pinned: the scheduler places vmport run and labcm");
 	printf("register_rate: %u/s%s\n", o.rate,
 	       o.rate == 1000 ? " (the maximum vmport accepts: one connection started per 1 ms tick)" : "");
 	fflush(stdout);

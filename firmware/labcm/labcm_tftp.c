@@ -326,7 +326,7 @@ static int load_files(struct labcm_tftp *srv, const char *dir, char *err, size_t
 			f->data = NULL;
 			continue;
 		}
-		snprintf(f->name, sizeof(f->name), "%s", e->d_name);
+		memcpy(f->name, e->d_name, strlen(e->d_name) + 1); /* length checked above */
 		f->len = (size_t)st.st_size;
 		srv->n_files++;
 	}

@@ -47,7 +47,7 @@ static void on_net_event(void *arg, const struct hal_net_event *ev)
 	if (!ev->usable) {
 		char why[160];
 		snprintf(why, sizeof(why), "%s%s link down%s", ev->ifname, ev->vlan ? " (voice VLAN)" : "",
-			 ev->removed ? " (interface removed)" : "");
+		         ev->removed ? " (interface removed)" : "");
 		vm_port_group_suspend(r->group, why);
 	} else {
 		LOGI("net", "%s link up", ev->ifname);
@@ -69,7 +69,8 @@ static void open_led(struct vm_run *r, enum vm_board_led which, struct hal_led *
 	if (!vm_board_led_config(&r->board, which, &lc))
 		return; /* the board has no such LED */
 	if (hal_led_open_by_name(led, r->board.leds.backend, &lc) < 0)
-		LOGW("led", "%s LED '%s' not available: %s (continuing without it)", what, lc.name, led->error);
+		LOGW("led", "%s LED '%s' not available: %s (continuing without it)", what, lc.name,
+		     led->error);
 }
 
 int vm_run_board_open(struct vm_run *r, char *err, size_t cap)

@@ -207,7 +207,7 @@ int trust_load_pins(struct vm_trust *t)
 			     VM_TRUST_MAX_PINS, t->dir, e->d_name);
 			continue;
 		}
-		char path[TRUST_PATH_CAP + 64];
+		char path[TRUST_PATH_CAP + 300]; /* a directory entry name is at most 255 bytes */
 		snprintf(path, sizeof(path), "%s/%s", t->dir, e->d_name);
 		struct trust_pin *p = &t->pins[t->n_pins];
 		int rc = trust_read_file(path, TRUST_MAX_PIN_BYTES, &p->der, &p->len);

@@ -76,6 +76,6 @@ want="0x1 0x81 0x9b 0x10 0x111 0x8f 0x6 0x105 0x22 0x8a 0x7|0x106 0x24 0x3 0x27 
 awk -v want="$want" '
   BEGIN { n = split(want, w, " "); i = 1 }
   i <= n { k = split(w[i], alt, "|"); for (j = 1; j <= k; j++) if ($1 == alt[j]) { i++; break } }
-  END { if (i <= n) { print "missing from the sequence (in order): " w[i] " and after it:"; for (; i <= n; i++) printf " %s", w[i]; print ""; exit 1 } }' \
+  END { if (i <= n) { printf "not found in order, from:"; for (; i <= n; i++) printf " %s", w[i]; print ""; exit 1 } }' \
   "$E2E_DIR/ids.txt" || fail "the SCCP message sequence is not as expected"
 echo "e2e tshark capture: all checks passed"

@@ -224,7 +224,7 @@ static void connect_ports(size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		char name[16];
-		snprintf(name, sizeof(name), "CiscoUM1-VI%zu", i + 1);
+		snprintf(name, sizeof(name), "CiscoUM1-VI%u", (unsigned)(i + 1) % 10000u);
 		client_connect(&clients[n_clients++], name, (uint32_t)i + 1);
 		if (i % 50 == 49)
 			pump_until(5, NULL); /* let the server accept as they come */
