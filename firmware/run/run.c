@@ -31,9 +31,9 @@
 /* After SIGTERM, ports have this long to unregister before vmport exits anyway. */
 #define SHUTDOWN_GRACE_MS 5000u
 
-static int make_dirs(const char *path)
+int vm_run_make_dirs(const char *path)
 {
-	char tmp[VMPORT_PATH_MAX];
+	char tmp[VMPORT_PATH_MAX + 64];
 	snprintf(tmp, sizeof(tmp), "%s", path);
 	for (char *p = tmp + 1; *p; p++) {
 		if (*p == '/') {
@@ -311,9 +311,9 @@ static int run_main(struct vm_run *r)
 	for (unsigned i = 0; i < r->cfg.ports; i++)
 		vmport_config_device_name(&r->cfg, i + 1, r->device_names[i]);
 
-	int rc = make_dirs(r->cfg.state_dir);
+	int rc = vm_run_make_dirs(r->cfg.state_dir);
 	if (rc == 0)
-		rc = make_dirs(r->cfg.messages_dir);
+		rc = vm_run_make_dirs(r->cfg.messages_dir);
 	if (rc < 0) {
 		LOGE("run", "cannot create %s or %s: %s", r->cfg.state_dir, r->cfg.messages_dir,
 		     strerror(-rc));

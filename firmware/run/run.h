@@ -83,6 +83,8 @@ struct vm_run {
 
 /* run.c */
 void vm_run_reload(struct vm_run *r);
+/* mkdir -p with mode 0750; 0 or -errno. */
+int vm_run_make_dirs(const char *path);
 
 /* run_media.c */
 void vm_run_media_action(void *arg, unsigned port, const struct sccp_port_action *act);

@@ -48,23 +48,6 @@ static uint8_t dtmf_pt_of(uint32_t rfc2833_pt)
 	return rfc2833_pt >= 96 && rfc2833_pt <= 127 ? (uint8_t)rfc2833_pt : 101;
 }
 
-static int mkdir_p(const char *path)
-{
-	char tmp[VMPORT_PATH_MAX + 64];
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0750) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0750) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* A mailbox extension becomes a directory name: digits, *, # and + only. */
 static bool mailbox_safe(const char *mb)
 {
@@ -83,7 +66,7 @@ static void start_recording(struct vm_run *r, unsigned ch)
 	const char *box = mailbox_safe(c->mailbox) ? c->mailbox : "unaddressed";
 	char dir[VMPORT_PATH_MAX + 32];
 	snprintf(dir, sizeof(dir), "%s/%s", r->cfg.messages_dir, box);
-	int rc = mkdir_p(dir);
+	int rc = vm_run_make_dirs(dir);
 	if (rc < 0) {
 		LOGE("media", "%s: cannot create mailbox directory %s: %s; the message is not recorded",
 		     r->device_names[ch], dir, strerror(-rc));
