@@ -6,10 +6,13 @@
 #include "bench.h"
 
 static const struct bench_command commands[] = {
-	{"media", "media --streams N --seconds S [--suite 1|2|5|6] [--ptime MS] [--prio P] [--cpu C] "
-		  "[--peer-cpu C] [--warmup S] [--slot-fill K] [--no-rt]",
-	 bench_media_main},
-	{"register", "register --ports N[,N...] [--repeat K] [--rate R] [--dir DIR] [--keep] (register --help: all)", bench_register_main},
+    {"media",
+     "media --streams N --seconds S [--suite 1|2|5|6] [--ptime MS] [--prio P] [--cpu C] "
+     "[--peer-cpu C] [--warmup S] [--slot-fill K] [--no-rt]",
+     bench_media_main},
+    {"register",
+     "register --ports N[,N...] [--repeat K] [--rate R] [--dir DIR] [--keep] (register --help: all)",
+     bench_register_main},
 };
 
 static void usage(FILE *f)

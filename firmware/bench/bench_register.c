@@ -133,8 +133,8 @@ static const char *sample_text(const struct sample *s, int decimals, const char 
 	if (s->n <= 1)
 		snprintf(buf, cap, "%.*f %s", decimals, sample_median(s), unit);
 	else
-		snprintf(buf, cap, "%.*f %s (median of %u: %.*f-%.*f)", decimals, sample_median(s), unit, s->n, decimals,
-			 lo, decimals, hi);
+		snprintf(buf, cap, "%.*f %s (median of %u: %.*f-%.*f)", decimals, sample_median(s), unit,
+		         s->n, decimals, lo, decimals, hi);
 	return buf;
 }
 
@@ -269,7 +269,8 @@ static unsigned free_port(void)
 		socklen_t len = sizeof sa;
 		unsigned port = 0;
 		if (t >= 0 && u >= 0 && bind(t, (struct sockaddr *)&sa, sizeof sa) == 0 &&
-		    getsockname(t, (struct sockaddr *)&sa, &len) == 0 && bind(u, (struct sockaddr *)&sa, sizeof sa) == 0)
+		    getsockname(t, (struct sockaddr *)&sa, &len) == 0 &&
+		    bind(u, (struct sockaddr *)&sa, sizeof sa) == 0)
 			port = ntohs(sa.sin_port);
 		if (t >= 0)
 			close(t);
@@ -483,7 +484,8 @@ static double proc_cpu_wait_s(pid_t pid, double *wait_s)
 		return -1;
 	const char *p = strrchr(text, ')');
 	unsigned long ut = 0, st = 0;
-	/* after ") ": state(3) ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime(14) stime(15) */
+	/* after ") ": state(3) ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime(14)
+	 * stime(15) */
 	int ok = p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) == 2;
 	free(text);
 	return ok ? (double)(ut + st) / (double)sysconf(_SC_CLK_TCK) : -1;
@@ -520,7 +522,7 @@ static bool alive(pid_t pid)
 /* Send one request; read the reply into buf (up to cap-1 bytes, or only the first line when
  * first_line). Returns the length, or -1. */
 static ssize_t control_ask(const char *sock, const char *request, char *buf, size_t cap, bool first_line,
-			   unsigned timeout_ms)
+                           unsigned timeout_ms)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	if (strlen(sock) >= sizeof sa.sun_path)
@@ -592,7 +594,8 @@ static double log_time(const char *line)
 	int y, mo, d, h, mi, s, ms;
 	if (sscanf(line, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &y, &mo, &d, &h, &mi, &s, &ms) != 7)
 		return -1;
-	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = s};
+	struct tm tm = {
+	    .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = s};
 	return (double)timegm(&tm) + ms / 1000.0;
 }
 
@@ -616,7 +619,8 @@ static int scan_log(const char *path, struct log_facts *f)
 			*nl = '\0';
 		double t = log_time(line);
 		if (t >= 0) {
-			if (f->in_service < 0 && strstr(line, " run: port group '") && strstr(line, "' in service"))
+			if (f->in_service < 0 && strstr(line, " run: port group '") &&
+			    strstr(line, "' in service"))
 				f->in_service = t;
 			else if (strstr(line, " port: ") && strstr(line, ": registered with ")) {
 				f->registered++;
@@ -645,53 +649,53 @@ static bool log_has(const char *path, const char *needle)
 /* ---------------------------------------------------------------- configs */
 
 static int write_lab_conf(const char *path, const char *state, unsigned n, unsigned sccp, unsigned tls,
-			  unsigned tftp)
+                          unsigned tftp)
 {
 	char text[2 * PATH_MAX];
 	int len = snprintf(text, sizeof text,
-		 "[labcm]\n"
-		 "listen = 127.0.0.1\n"
-		 "sccp_port = %u\n"
-		 "tls_port = %u\n"
-		 "tftp_port = %u\n"
-		 "state_dir = %s\n"
-		 "mwi_on_number = 9999991\n"
-		 "mwi_off_number = 9999990\n"
-		 "keepalive = 30\n"
-		 "[devices]\n"
-		 "prefix = CiscoUM1-VI\n"
-		 "count = %u\n"
-		 "first_dn = 8001\n"
-		 "security_mode = encrypted\n",
-		 sccp, tls, tftp, state, n);
+	                   "[labcm]\n"
+	                   "listen = 127.0.0.1\n"
+	                   "sccp_port = %u\n"
+	                   "tls_port = %u\n"
+	                   "tftp_port = %u\n"
+	                   "state_dir = %s\n"
+	                   "mwi_on_number = 9999991\n"
+	                   "mwi_off_number = 9999990\n"
+	                   "keepalive = 30\n"
+	                   "[devices]\n"
+	                   "prefix = CiscoUM1-VI\n"
+	                   "count = %u\n"
+	                   "first_dn = 8001\n"
+	                   "security_mode = encrypted\n",
+	                   sccp, tls, tftp, state, n);
 	return len > 0 && (size_t)len < sizeof text ? write_text(path, text) : -1;
 }
 
 static int write_vm_conf(const char *path, const char *state, unsigned n, unsigned rate, unsigned cucm_port,
-			 unsigned tftp_port)
+                         unsigned tftp_port)
 {
 	/* Two RTP ports (RTP + RTCP) per port. */
 	unsigned rtp_min = 20000, rtp_max = 20000 + 2 * n + 1;
 	char text[3 * PATH_MAX];
 	int len = snprintf(text, sizeof text,
-		 "[port_group]\n"
-		 "name = bench-register\n"
-		 "device_name_prefix = CiscoUM1-VI\n"
-		 "ports = %u\n"
-		 "security_mode = encrypted\n"
-		 "mwi_on_extension = 9999991\n"
-		 "mwi_off_extension = 9999990\n"
-		 "register_rate = %u\n"
-		 "[servers]\n"
-		 "cucm = 127.0.0.1:%u\n"
-		 "tftp = 127.0.0.1:%u\n"
-		 "[security]\n"
-		 "state_dir = %s\n"
-		 "[media]\n"
-		 "messages_dir = %s/messages\n"
-		 "rtp_port_min = %u\n"
-		 "rtp_port_max = %u\n",
-		 n, rate, cucm_port, tftp_port, state, state, rtp_min, rtp_max);
+	                   "[port_group]\n"
+	                   "name = bench-register\n"
+	                   "device_name_prefix = CiscoUM1-VI\n"
+	                   "ports = %u\n"
+	                   "security_mode = encrypted\n"
+	                   "mwi_on_extension = 9999991\n"
+	                   "mwi_off_extension = 9999990\n"
+	                   "register_rate = %u\n"
+	                   "[servers]\n"
+	                   "cucm = 127.0.0.1:%u\n"
+	                   "tftp = 127.0.0.1:%u\n"
+	                   "[security]\n"
+	                   "state_dir = %s\n"
+	                   "[media]\n"
+	                   "messages_dir = %s/messages\n"
+	                   "rtp_port_min = %u\n"
+	                   "rtp_port_max = %u\n",
+	                   n, rate, cucm_port, tftp_port, state, state, rtp_min, rtp_max);
 	return len > 0 && (size_t)len < sizeof text ? write_text(path, text) : -1;
 }
 
@@ -774,7 +778,7 @@ static int floor_input_load(struct floor_input *in, const char *vm_conf, const c
 	if (!(in->cm_key = read_text(path, &in->cm_key_len)))
 		goto fail;
 	int der = wc_CertPemToDer((const unsigned char *)in->cm_cert, (int)in->cm_cert_len, in->cm_der,
-				  (int)sizeof in->cm_der, CERT_TYPE);
+	                          (int)sizeof in->cm_der, CERT_TYPE);
 	if (der <= 0)
 		goto fail;
 	in->cm_der_len = (size_t)der;
@@ -815,15 +819,15 @@ static int bare_step(WOLFSSL *ssl, bool client, bool *done)
 	if (e == WOLFSSL_ERROR_WANT_READ || e == WOLFSSL_ERROR_WANT_WRITE)
 		return 1;
 	char text[WOLFSSL_MAX_ERROR_SZ];
-	fprintf(stderr, "vmport-bench register: floor %s handshake failed: %s\n", client ? "client" : "server",
-		wolfSSL_ERR_error_string((unsigned long)e, text));
+	fprintf(stderr, "vmport-bench register: floor %s handshake failed: %s\n",
+	        client ? "client" : "server", wolfSSL_ERR_error_string((unsigned long)e, text));
 	return -1;
 }
 
 static WOLFSSL_CTX *bare_ctx(bool client, const char *suite, bool tls13)
 {
 	WOLFSSL_METHOD *m = client ? (tls13 ? wolfSSLv23_client_method() : wolfTLSv1_2_client_method())
-				   : (tls13 ? wolfSSLv23_server_method() : wolfTLSv1_2_server_method());
+	                           : (tls13 ? wolfSSLv23_server_method() : wolfTLSv1_2_server_method());
 	WOLFSSL_CTX *ctx = m ? wolfSSL_CTX_new(m) : NULL;
 	if (!ctx)
 		return NULL;
@@ -844,7 +848,8 @@ static WOLFSSL_CTX *bare_ctx(bool client, const char *suite, bool tls13)
 }
 
 /* N bare wolfSSL mutual-auth handshakes: port i's identity against labcm's. Returns seconds. */
-static double floor_bare(const struct floor_input *in, const char *suite, bool tls13, char *group, size_t group_cap)
+static double floor_bare(const struct floor_input *in, const char *suite, bool tls13, char *group,
+                         size_t group_cap)
 {
 	double result = -1;
 	WOLFSSL_CTX **cctx = calloc(in->n, sizeof *cctx);
@@ -853,12 +858,14 @@ static double floor_bare(const struct floor_input *in, const char *suite, bool t
 		goto out;
 	/* Server: the CallManager certificate; client certificates must chain to vmport's root. */
 	if (wolfSSL_CTX_use_certificate_chain_buffer_format(sctx, (const unsigned char *)in->cm_cert,
-							    (long)in->cm_cert_len, WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS ||
+	                                                    (long)in->cm_cert_len,
+	                                                    WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS ||
 	    wolfSSL_CTX_use_PrivateKey_buffer(sctx, (const unsigned char *)in->cm_key, (long)in->cm_key_len,
-					      WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS ||
+	                                      WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS ||
 	    wolfSSL_CTX_load_verify_buffer(sctx, (const unsigned char *)in->root, (long)in->root_len,
-					   WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS) {
-		fprintf(stderr, "vmport-bench register: floor: server context refused labcm's certificates\n");
+	                                   WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS) {
+		fprintf(stderr,
+		        "vmport-bench register: floor: server context refused labcm's certificates\n");
 		goto out;
 	}
 	wolfSSL_CTX_set_verify(sctx, WOLFSSL_VERIFY_PEER | WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
@@ -867,14 +874,18 @@ static double floor_bare(const struct floor_input *in, const char *suite, bool t
 	for (unsigned i = 0; i < in->n; i++) {
 		cctx[i] = bare_ctx(true, suite, tls13);
 		if (!cctx[i] ||
-		    wolfSSL_CTX_use_certificate_chain_buffer_format(cctx[i], (const unsigned char *)in->ports[i].chain,
-								    (long)in->ports[i].chain_len,
-								    WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS ||
+		    wolfSSL_CTX_use_certificate_chain_buffer_format(
+		        cctx[i], (const unsigned char *)in->ports[i].chain, (long)in->ports[i].chain_len,
+		        WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS ||
 		    wolfSSL_CTX_use_PrivateKey_buffer(cctx[i], (const unsigned char *)in->ports[i].key,
-						      (long)in->ports[i].key_len, WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS ||
-		    wolfSSL_CTX_load_verify_buffer(cctx[i], (const unsigned char *)in->cm_cert, (long)in->cm_cert_len,
-						   WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS) {
-			fprintf(stderr, "vmport-bench register: floor: client context %u refused its certificates\n", i + 1);
+		                                      (long)in->ports[i].key_len,
+		                                      WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS ||
+		    wolfSSL_CTX_load_verify_buffer(cctx[i], (const unsigned char *)in->cm_cert,
+		                                   (long)in->cm_cert_len,
+		                                   WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS) {
+			fprintf(stderr,
+			        "vmport-bench register: floor: client context %u refused its certificates\n",
+			        i + 1);
 			goto out;
 		}
 		wolfSSL_CTX_set_verify(cctx[i], WOLFSSL_VERIFY_PEER, NULL);
@@ -887,7 +898,8 @@ static double floor_bare(const struct floor_input *in, const char *suite, bool t
 		WOLFSSL *c = wolfSSL_new(cctx[i]);
 		WOLFSSL *s = wolfSSL_new(sctx);
 		bool cd = false, sd = false, ok = false;
-		if (c && s && wolfSSL_set_fd(c, sv[0]) == WOLFSSL_SUCCESS && wolfSSL_set_fd(s, sv[1]) == WOLFSSL_SUCCESS) {
+		if (c && s && wolfSSL_set_fd(c, sv[0]) == WOLFSSL_SUCCESS &&
+		    wolfSSL_set_fd(s, sv[1]) == WOLFSSL_SUCCESS) {
 			for (int round = 0; round < 100; round++) {
 				int a = bare_step(c, true, &cd);
 				int b = a < 0 ? -1 : bare_step(s, false, &sd);
@@ -908,7 +920,8 @@ static double floor_bare(const struct floor_input *in, const char *suite, bool t
 		close(sv[0]);
 		close(sv[1]);
 		if (!ok) {
-			fprintf(stderr, "vmport-bench register: floor: handshake %u did not complete\n", i + 1);
+			fprintf(stderr, "vmport-bench register: floor: handshake %u did not complete\n",
+			        i + 1);
 			goto out;
 		}
 	}
@@ -955,7 +968,8 @@ static double floor_fw(const struct floor_input *in, const char *suite, bool tls
 		cc.cipher_list = suite;
 		cc.allow_tls13 = tls13;
 		if (!(cctx[i] = tls_ctx_new(&cc, err, sizeof err))) {
-			fprintf(stderr, "vmport-bench register: floor (firmware/tls): client %u: %s\n", i + 1, err);
+			fprintf(stderr, "vmport-bench register: floor (firmware/tls): client %u: %s\n", i + 1,
+			        err);
 			goto out;
 		}
 	}
@@ -976,8 +990,10 @@ static double floor_fw(const struct floor_input *in, const char *suite, bool tls
 		}
 		bool ok = c && s && cs == TLS_DONE && ss == TLS_DONE;
 		if (!ok)
-			fprintf(stderr, "vmport-bench register: floor (firmware/tls): handshake %u: client: %s | server: %s\n",
-				i + 1, c ? tls_conn_error(c) : "?", s ? tls_conn_error(s) : "?");
+			fprintf(stderr,
+			        "vmport-bench register: floor (firmware/tls): handshake %u: client: %s | "
+			        "server: %s\n",
+			        i + 1, c ? tls_conn_error(c) : "?", s ? tls_conn_error(s) : "?");
 		tls_conn_free(c);
 		tls_conn_free(s);
 		close(sv[0]);
@@ -1047,11 +1063,11 @@ static int wait_in_service(pid_t pid, const char *log, unsigned timeout_s)
 /* A registration from process start until the poll sees every port; figures into r. */
 struct reg_run {
 	double spawn_real, spawn_mono, detect_real, detect_mono;
-	double cpu_vm0, cpu_vm1, cpu_lab0, cpu_lab1; /* at the in-service line, at all registered */
-	double sys_vm0, sys_vm1, sys_lab0, sys_lab1; /* the kernel part of the same */
+	double cpu_vm0, cpu_vm1, cpu_lab0, cpu_lab1;     /* at the in-service line, at all registered */
+	double sys_vm0, sys_vm1, sys_lab0, sys_lab1;     /* the kernel part of the same */
 	double wait_vm0, wait_vm1, wait_lab0, wait_lab1; /* runnable, waiting for a CPU */
-	long rss0_kb, anon0_kb;                      /* at the in-service line */
-	long rss_kb, anon_kb, hwm_kb;                /* after the settle */
+	long rss0_kb, anon0_kb;                          /* at the in-service line */
+	long rss_kb, anon_kb, hwm_kb;                    /* after the settle */
 	struct log_facts log;
 	pid_t pid;
 };
@@ -1110,7 +1126,7 @@ static int wait_in_service_fast(pid_t pid, const char *log, unsigned timeout_s)
 }
 
 static int registration(const struct opts *o, const char *conf, const char *log, const char *sock, unsigned n,
-			unsigned rate, pid_t lab, struct reg_run *rr)
+                        unsigned rate, pid_t lab, struct reg_run *rr)
 {
 	memset(rr, 0, sizeof *rr);
 	rr->spawn_real = real_s();
@@ -1143,8 +1159,8 @@ static int registration(const struct opts *o, const char *conf, const char *log,
 			break;
 	}
 	if (got != (long)n) {
-		fprintf(stderr, "vmport-bench register: timed out after %.0f s: %ld of %u ports registered\n", limit,
-			got, n);
+		fprintf(stderr, "vmport-bench register: timed out after %.0f s: %ld of %u ports registered\n",
+		        limit, got, n);
 		show_log_tail(log, 30);
 		return -1;
 	}
@@ -1212,7 +1228,7 @@ static int run_floor(const struct opts *o, const struct floor_input *in, struct 
 	sample_add(&r->floor, f);
 	sample_add(&r->floor_cpu, c1 - c0);
 	sample_add(&r->floor_sys, (double)(ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
-					  (double)(ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6);
+	                              (double)(ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6);
 	sample_add(&r->floor_fw, fw);
 	return 0;
 }
@@ -1232,7 +1248,8 @@ static void machine_load(char *out, size_t cap)
 	free(pr);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	if (some10 >= 0)
-		snprintf(out, cap, "load average %.2f on %ld CPUs, CPU pressure %.1f%% (10 s)", l1, cpus, some10);
+		snprintf(out, cap, "load average %.2f on %ld CPUs, CPU pressure %.1f%% (10 s)", l1, cpus,
+		         some10);
 	else
 		snprintf(out, cap, "load average %.2f on %ld CPUs", l1, cpus);
 }
@@ -1252,7 +1269,8 @@ static int measure(const struct opts *o, unsigned n, struct result *r)
 		unsigned sccp = free_port(), closed = free_port();
 		tls = free_port();
 		tftp = free_port();
-		if (!sccp || !tls || !tftp || !closed || write_lab_conf(p.lab_conf, p.lab_state, n, sccp, tls, tftp) < 0 ||
+		if (!sccp || !tls || !tftp || !closed ||
+		    write_lab_conf(p.lab_conf, p.lab_state, n, sccp, tls, tftp) < 0 ||
 		    write_vm_conf(p.vm_conf, p.vm_state, n, o->rate, tls, tftp) < 0 ||
 		    write_vm_conf(p.vm_base_conf, p.vm_state, n, o->rate, closed, tftp) < 0)
 			return -1;
@@ -1274,7 +1292,8 @@ static int measure(const struct opts *o, unsigned n, struct result *r)
 			sleep_ms(20);
 		}
 		if (!ready) {
-			fprintf(stderr, "vmport-bench register: labcm did not come up%s\n", attempt < 2 ? "; again" : "");
+			fprintf(stderr, "vmport-bench register: labcm did not come up%s\n",
+			        attempt < 2 ? "; again" : "");
 			show_log_tail(p.lab_log, 30);
 			stop_child(lab, 2000);
 			lab = -1;
@@ -1328,7 +1347,9 @@ static int measure(const struct opts *o, unsigned n, struct result *r)
 		if (r->vm_exit == 0)
 			r->vm_exit = ex;
 		if (scan_log(p.vm_log, &rr.log) < 0 || rr.log.in_service < 0 || rr.log.last_registered < 0) {
-			fprintf(stderr, "vmport-bench register: %s lacks the in-service or registered lines\n", p.vm_log);
+			fprintf(stderr,
+			        "vmport-bench register: %s lacks the in-service or registered lines\n",
+			        p.vm_log);
 			goto out;
 		}
 		sample_add(&r->reg, rr.log.last_registered - rr.log.in_service);
@@ -1351,7 +1372,8 @@ static int measure(const struct opts *o, unsigned n, struct result *r)
 	if (o->default_rate && o->rate != DEFAULT_RATE && n <= 100) {
 		struct reg_run slow = {0};
 		if (write_vm_conf(p.vm_slow_conf, p.vm_state, n, DEFAULT_RATE, tls, tftp) == 0 &&
-		    registration(o, p.vm_slow_conf, p.vm_slow_log, p.vm_sock, n, DEFAULT_RATE, lab, &slow) == 0 &&
+		    registration(o, p.vm_slow_conf, p.vm_slow_log, p.vm_sock, n, DEFAULT_RATE, lab, &slow) ==
+		        0 &&
 		    scan_log(p.vm_slow_log, &slow.log) == 0 && slow.log.in_service >= 0)
 			r->slow_rate_s = slow.log.last_registered - slow.log.in_service;
 		stop_child(slow.pid, 15000);
@@ -1365,8 +1387,8 @@ out:
 
 	char a[96], b[96], c[96];
 	double reg = sample_median(&r->reg), flo = sample_median(&r->floor);
-	printf("\n== %u encrypted ports, register_rate %u/s (pacing alone: %.3f s), %u run%s ==\n", n, o->rate,
-	       (double)(n - 1) / o->rate, o->repeat, o->repeat > 1 ? "s" : "");
+	printf("\n== %u encrypted ports, register_rate %u/s (pacing alone: %.3f s), %u run%s ==\n", n,
+	       o->rate, (double)(n - 1) / o->rate, o->repeat, o->repeat > 1 ? "s" : "");
 	char load[160];
 	machine_load(load, sizeof load);
 	printf("machine: before %s; after %s\n", load_before, load);
@@ -1378,11 +1400,14 @@ out:
 	printf("  group in service -> first TLS up: %s\n", sample_text(&r->first_tls, 3, "s", a, sizeof a));
 	printf("  group in service -> control socket shows %u/%u (poll every %u ms): %s\n", n, n, o->poll_ms,
 	       sample_text(&r->reg_poll, 3, "s", a, sizeof a));
-	printf("  process start -> group in service (config, certificate check, %u TLS contexts, CTL fetch): %s\n", n,
-	       sample_text(&r->startup, 3, "s", a, sizeof a));
-	printf("  process start -> control socket shows %u/%u: %s\n", n, n, sample_text(&r->proc, 3, "s", a, sizeof a));
+	printf("  process start -> group in service (config, certificate check, %u TLS contexts, CTL fetch): "
+	       "%s\n",
+	       n, sample_text(&r->startup, 3, "s", a, sizeof a));
+	printf("  process start -> control socket shows %u/%u: %s\n", n, n,
+	       sample_text(&r->proc, 3, "s", a, sizeof a));
 	printf("  CPU from the in-service line to all registered: vmport %s, labcm %s;\n"
-	       "      together %.2fx the floor's CPU; in the kernel: vmport %.2f s, labcm %.2f s, floor %.2f s of %.2f s\n"
+	       "      together %.2fx the floor's CPU; in the kernel: vmport %.2f s, labcm %.2f s, floor %.2f "
+	       "s of %.2f s\n"
 	       "      (vmport's start-up before the line: %s)\n",
 	       sample_text(&r->cpu_vm, 3, "s", a, sizeof a), sample_text(&r->cpu_lab, 3, "s", b, sizeof b),
 	       (sample_median(&r->cpu_vm) + sample_median(&r->cpu_lab)) / sample_median(&r->floor_cpu),
@@ -1390,12 +1415,14 @@ out:
 	       sample_median(&r->floor_cpu), sample_text(&r->cpu_vm_startup, 3, "s", c, sizeof c));
 	printf("  runnable but waiting for a CPU meanwhile: vmport %.3f s, labcm %.3f s (medians)\n",
 	       sample_median(&r->wait_vm), sample_median(&r->wait_lab));
-	printf("  log: %u 'registered' lines per run, %u connect/TLS failures in all; exit status after SIGTERM: %d\n",
+	printf("  log: %u 'registered' lines per run, %u connect/TLS failures in all; exit status after "
+	       "SIGTERM: %d\n",
 	       r->reg_lines, r->refused_lines, r->vm_exit);
 	if (r->slow_rate_s >= 0)
-		printf("  at vmport's default register_rate %u/s (one run): %.3f s (pacing alone: %.3f s)\n", DEFAULT_RATE,
-		       r->slow_rate_s, (double)(n - 1) / DEFAULT_RATE);
-	printf("floor: %u bare wolfSSL mutual-auth handshakes, client + server in one thread on CPU %d, socketpairs,\n"
+		printf("  at vmport's default register_rate %u/s (one run): %.3f s (pacing alone: %.3f s)\n",
+		       DEFAULT_RATE, r->slow_rate_s, (double)(n - 1) / DEFAULT_RATE);
+	printf("floor: %u bare wolfSSL mutual-auth handshakes, client + server in one thread on CPU %d, "
+	       "socketpairs,\n"
 	       "       the ports' and labcm's certificates, %s: %s (%.2f ms each; CPU %.3f s)\n",
 	       n, cpu, r->cipher, sample_text(&r->floor, 3, "s", a, sizeof a), 1000 * flo / n,
 	       sample_median(&r->floor_cpu));
@@ -1406,14 +1433,17 @@ out:
 		sample_add(&pair, r->reg.v[k] / r->floor.v[k]);
 	printf("ratio: %.2f (target <= %.1f at 250 ports)", reg / flo, TARGET_RATIO);
 	if (pair.n > 1)
-		printf("; run by run (each registration / the floor right after it): %s", sample_text(&pair, 2, "", a, sizeof a));
+		printf("; run by run (each registration / the floor right after it): %s",
+		       sample_text(&pair, 2, "", a, sizeof a));
 	printf("\n");
 	double rss = sample_median(&r->rss_reg), anon = sample_median(&r->anon_reg);
 	double rss0 = sample_median(&r->rss_svc), anon0 = sample_median(&r->anon_svc);
 	printf("memory (VmRSS of vmport run):\n");
-	printf("  baseline: %ld kB (RssAnon %ld kB): a run with the CallManager unreachable, every port tried once\n",
+	printf("  baseline: %ld kB (RssAnon %ld kB): a run with the CallManager unreachable, every port "
+	       "tried once\n",
 	       r->rss_base_kb, r->anon_base_kb);
-	printf("  cross-check: %.0f kB (RssAnon %.0f kB): the measured process when its in-service line appeared\n",
+	printf("  cross-check: %.0f kB (RssAnon %.0f kB): the measured process when its in-service line "
+	       "appeared\n",
 	       rss0, anon0);
 	printf("  registered: %s (RssAnon %.0f kB) %u ms after the last port; peak %s\n",
 	       sample_text(&r->rss_reg, 0, "kB", a, sizeof a), anon, o->settle_ms,
@@ -1430,32 +1460,39 @@ out:
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vmport-bench register --ports N[,N...] [--repeat K] [--rate R] [--poll-ms MS] [--settle-ms MS]\n"
-		"       [--timeout S] [--cpu C] [--no-default-rate] [--pin-children] [--dir DIR] [--keep] [--vmport PATH]\n"
-		"  --ports      ports (1..%d); a list runs each and prints one table\n"
-		"  --repeat     registrations and floors per N (fresh vmport each time); medians are printed\n"
-		"  --rate       register_rate (default 1000, the maximum: pacing is not the bottleneck)\n"
-		"  --no-default-rate  do not also measure at vmport's default 10/s (done when N <= 100)\n"
-		"  --pin-children  vmport run on CPU 0 and labcm on CPU 1 (default: the scheduler decides)\n"
-		"  --dir        keep everything (certificates too) in DIR and reuse it next time\n",
-		VMPORT_MAX_PORTS);
+	fprintf(
+	    f,
+	    "usage: vmport-bench register --ports N[,N...] [--repeat K] [--rate R] [--poll-ms MS] "
+	    "[--settle-ms MS]\n"
+	    "       [--timeout S] [--cpu C] [--no-default-rate] [--pin-children] [--dir DIR] [--keep] "
+	    "[--vmport PATH]\n"
+	    "  --ports      ports (1..%d); a list runs each and prints one table\n"
+	    "  --repeat     registrations and floors per N (fresh vmport each time); medians are printed\n"
+	    "  --rate       register_rate (default 1000, the maximum: pacing is not the bottleneck)\n"
+	    "  --no-default-rate  do not also measure at vmport's default 10/s (done when N <= 100)\n"
+	    "  --pin-children  vmport run on CPU 0 and labcm on CPU 1 (default: the scheduler decides)\n"
+	    "  --dir        keep everything (certificates too) in DIR and reuse it next time\n",
+	    VMPORT_MAX_PORTS);
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{"ports", required_argument, NULL, 'n'},   {"rate", required_argument, NULL, 'r'},
-		{"poll-ms", required_argument, NULL, 'p'}, {"settle-ms", required_argument, NULL, 's'},
-		{"timeout", required_argument, NULL, 't'}, {"cpu", required_argument, NULL, 'c'},
-		{"dir", required_argument, NULL, 'd'},     {"keep", no_argument, NULL, 'k'},
-		{"vmport", required_argument, NULL, 'v'},  {"no-default-rate", no_argument, NULL, 'D'},
-		{"repeat", required_argument, NULL, 'R'},  {"help", no_argument, NULL, 'h'},
-		{"pin-children", no_argument, NULL, 'P'},
-		{NULL, 0, NULL, 0},
+	    {"ports", required_argument, NULL, 'n'},   {"rate", required_argument, NULL, 'r'},
+	    {"poll-ms", required_argument, NULL, 'p'}, {"settle-ms", required_argument, NULL, 's'},
+	    {"timeout", required_argument, NULL, 't'}, {"cpu", required_argument, NULL, 'c'},
+	    {"dir", required_argument, NULL, 'd'},     {"keep", no_argument, NULL, 'k'},
+	    {"vmport", required_argument, NULL, 'v'},  {"no-default-rate", no_argument, NULL, 'D'},
+	    {"repeat", required_argument, NULL, 'R'},  {"help", no_argument, NULL, 'h'},
+	    {"pin-children", no_argument, NULL, 'P'},  {NULL, 0, NULL, 0},
 	};
-	*o = (struct opts){.rate = 1000, .poll_ms = 50, .settle_ms = 500, .timeout_s = 60, .repeat = 1, .cpu = -1,
-			   .default_rate = true};
+	*o = (struct opts){.rate = 1000,
+	                   .poll_ms = 50,
+	                   .settle_ms = 500,
+	                   .timeout_s = 60,
+	                   .repeat = 1,
+	                   .cpu = -1,
+	                   .default_rate = true};
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -1466,8 +1503,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 				unsigned long v = strtoul(t, NULL, 10);
 				if (o->n_runs == MAX_RUNS || v < 1 || v > VMPORT_MAX_PORTS) {
-					fprintf(stderr, "vmport-bench register: --ports: 1..%d, at most %d values\n",
-						VMPORT_MAX_PORTS, MAX_RUNS);
+					fprintf(stderr,
+					        "vmport-bench register: --ports: 1..%d, at most %d values\n",
+					        VMPORT_MAX_PORTS, MAX_RUNS);
 					return -1;
 				}
 				o->ports[o->n_runs++] = (unsigned)v;
@@ -1568,8 +1606,9 @@ int bench_register_main(int argc, char **argv)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < max_n + 256u) {
-		fprintf(stderr, "vmport-bench register: %u ports need %u file descriptors, the limit is %llu\n", max_n,
-			max_n + 256u, (unsigned long long)rl.rlim_cur);
+		fprintf(stderr,
+		        "vmport-bench register: %u ports need %u file descriptors, the limit is %llu\n",
+		        max_n, max_n + 256u, (unsigned long long)rl.rlim_cur);
 		return 1;
 	}
 	signal(SIGINT, on_fatal_signal);
@@ -1619,10 +1658,12 @@ int bench_register_main(int argc, char **argv)
 	}
 	printf("vmport-bench register: vmport %s, labcm on 127.0.0.1, working directory %s\n", vmport, g_dir);
 	printf("%s\n", tls_library_info());
-	printf("certificates: `vmport ca init` for %u ports took %.1f s beforehand (never inside a measured interval)\n",
+	printf("certificates: `vmport ca init` for %u ports took %.1f s beforehand (never inside a measured "
+	       "interval)\n",
 	       max_n, t_ca);
-	printf("children: %s\n", o.pin_children ? "vmport run pinned to CPU 0, labcm to CPU 1 (--pin-children)"
-						 : "not pinned: the scheduler places vmport run and labcm");
+	printf("children: %s\n", o.pin_children
+	                             ? "vmport run pinned to CPU 0, labcm to CPU 1 (--pin-children)"
+	                             : "not pinned: the scheduler places vmport run and labcm");
 	printf("register_rate: %u/s%s\n", o.rate,
 	       o.rate == 1000 ? " (the maximum vmport accepts: one connection started per 1 ms tick)" : "");
 	fflush(stdout);
@@ -1632,8 +1673,8 @@ int bench_register_main(int argc, char **argv)
 	status = 0;
 	for (unsigned i = 0; i < o.n_runs; i++) {
 		if (measure(&o, o.ports[i], &res[done_runs]) < 0) {
-			fprintf(stderr, "vmport-bench register: the run with %u ports failed (logs in %s)\n", o.ports[i],
-				g_dir);
+			fprintf(stderr, "vmport-bench register: the run with %u ports failed (logs in %s)\n",
+			        o.ports[i], g_dir);
 			o.keep = true;
 			status = 1;
 			break;
@@ -1641,25 +1682,33 @@ int bench_register_main(int argc, char **argv)
 		done_runs++;
 	}
 	if (done_runs) {
-		printf("\nregister_rate %u/s; medians of %u run%s; floor = N bare wolfSSL handshakes on one core\n", o.rate,
-		       o.repeat, o.repeat > 1 ? "s" : "");
-		printf("%6s %9s %9s %6s %13s %13s %8s  %s\n", "N", "reg (s)", "floor (s)", "ratio", "RSS base (kB)",
-		       "RSS reg (kB)", "KB/port", "TLS");
+		printf("\nregister_rate %u/s; medians of %u run%s; floor = N bare wolfSSL handshakes on one "
+		       "core\n",
+		       o.rate, o.repeat, o.repeat > 1 ? "s" : "");
+		printf("%6s %9s %9s %6s %13s %13s %8s  %s\n", "N", "reg (s)", "floor (s)", "ratio",
+		       "RSS base (kB)", "RSS reg (kB)", "KB/port", "TLS");
 		for (unsigned i = 0; i < done_runs; i++) {
 			const struct result *r = &res[i];
-			double reg = sample_median(&r->reg), flo = sample_median(&r->floor), rss = sample_median(&r->rss_reg);
-			printf("%6u %9.3f %9.3f %6.2f %13ld %13.0f %8.1f  %s %s\n", r->ports, reg, flo, reg / flo,
-			       r->rss_base_kb, rss, (rss - (double)r->rss_base_kb) / r->ports, r->version, r->cipher);
+			double reg = sample_median(&r->reg), flo = sample_median(&r->floor),
+			       rss = sample_median(&r->rss_reg);
+			printf("%6u %9.3f %9.3f %6.2f %13ld %13.0f %8.1f  %s %s\n", r->ports, reg, flo,
+			       reg / flo, r->rss_base_kb, rss, (rss - (double)r->rss_base_kb) / r->ports,
+			       r->version, r->cipher);
 		}
 		for (unsigned i = 0; i < done_runs; i++) {
 			const struct result *r = &res[i];
-			double reg = sample_median(&r->reg), flo = sample_median(&r->floor), rss = sample_median(&r->rss_reg);
-			printf("RESULT ports=%u rate=%u runs=%u reg_s=%.3f floor_s=%.3f floor_fwtls_s=%.3f ratio=%.3f "
-			       "rss_base_kb=%ld rss_reg_kb=%.0f kb_per_port=%.1f startup_s=%.3f cpu_ratio=%.3f version=%s "
+			double reg = sample_median(&r->reg), flo = sample_median(&r->floor),
+			       rss = sample_median(&r->rss_reg);
+			printf("RESULT ports=%u rate=%u runs=%u reg_s=%.3f floor_s=%.3f floor_fwtls_s=%.3f "
+			       "ratio=%.3f "
+			       "rss_base_kb=%ld rss_reg_kb=%.0f kb_per_port=%.1f startup_s=%.3f "
+			       "cpu_ratio=%.3f version=%s "
 			       "cipher=%s\n",
-			       r->ports, o.rate, o.repeat, reg, flo, sample_median(&r->floor_fw), reg / flo, r->rss_base_kb, rss,
-			       (rss - (double)r->rss_base_kb) / r->ports, sample_median(&r->startup),
-			       (sample_median(&r->cpu_vm) + sample_median(&r->cpu_lab)) / sample_median(&r->floor_cpu),
+			       r->ports, o.rate, o.repeat, reg, flo, sample_median(&r->floor_fw), reg / flo,
+			       r->rss_base_kb, rss, (rss - (double)r->rss_base_kb) / r->ports,
+			       sample_median(&r->startup),
+			       (sample_median(&r->cpu_vm) + sample_median(&r->cpu_lab)) /
+			           sample_median(&r->floor_cpu),
 			       r->version, r->cipher);
 		}
 	}

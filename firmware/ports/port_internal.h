@@ -85,7 +85,7 @@ struct vm_port_group {
 	bool suspended; /* network down: ports wait for vm_port_group_resume() */
 	bool shutting_down;
 	size_t registered;
-	unsigned mwi_rr; /* round robin over ports for MWI dialling */
+	unsigned mwi_rr;        /* round robin over ports for MWI dialling */
 	unsigned fallback_port; /* 1 + index of the port moving back to server 0; 0 none */
 };
 

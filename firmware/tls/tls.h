@@ -33,9 +33,9 @@ enum tls_status { TLS_DONE = 0, TLS_WANT_READ, TLS_WANT_WRITE, TLS_CLOSED, TLS_E
 /* Why a connection failed; tls_conn_error() has the sentence. */
 enum tls_fail {
 	TLS_FAIL_NONE = 0,
-	TLS_FAIL_NO_PIN,             /* client: no CTL CallManager certificate for this server */
-	TLS_FAIL_PIN_MISMATCH,       /* client: server certificate is not (and does not chain to) the pinned one */
-	TLS_FAIL_CERT_EXPIRED,       /* the peer's certificate is past notAfter */
+	TLS_FAIL_NO_PIN,       /* client: no CTL CallManager certificate for this server */
+	TLS_FAIL_PIN_MISMATCH, /* client: server certificate is not (and does not chain to) the pinned one */
+	TLS_FAIL_CERT_EXPIRED, /* the peer's certificate is past notAfter */
 	TLS_FAIL_CERT_NOT_YET_VALID, /* the peer's certificate is before notBefore (clocks: NTP) */
 	TLS_FAIL_PEER_UNTRUSTED,     /* server: client certificate not issued by CallManager-trust */
 	TLS_FAIL_NO_PEER_CERT,       /* the peer sent no certificate */
@@ -158,7 +158,7 @@ struct tls_features {
 	bool static_rsa;    /* AES128-SHA, AES256-SHA256, ... */
 	bool authenticated; /* NULL-SHA256 / NULL-SHA: static RSA + NULL cipher */
 	bool tls13;
-	bool tls13_keylog;  /* the TLS 1.3 secret callback */
+	bool tls13_keylog; /* the TLS 1.3 secret callback */
 };
 void tls_features(struct tls_features *f);
 

@@ -65,7 +65,8 @@ static int read_file(const char *path, struct buf *out, char *err, size_t err_ca
 	}
 	int rc = -1;
 	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 || (size_t)st.st_size > TLS_FILE_MAX) {
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (size_t)st.st_size > TLS_FILE_MAX) {
 		tls_fmt(err, err_cap, "%s: not a regular file of 1 byte to 1 MB", path);
 		goto out;
 	}
@@ -110,10 +111,13 @@ static unsigned count_pem_certs(const void *data, size_t len)
 }
 
 /* A blob or file as it is (for keys and trust). */
-static int load_item(const char *file, const struct tls_blob *blob, struct buf *out, char *err, size_t err_cap)
+static int load_item(const char *file, const struct tls_blob *blob, struct buf *out, char *err,
+                     size_t err_cap)
 {
 	if (blob && blob->data && blob->len)
-		return buf_append(out, blob->data, blob->len) == 0 ? 0 : (tls_fmt(err, err_cap, "out of memory"), -1);
+		return buf_append(out, blob->data, blob->len) == 0
+		           ? 0
+		           : (tls_fmt(err, err_cap, "out of memory"), -1);
 	if (file && *file)
 		return read_file(file, out, err, err_cap);
 	return 1; /* absent */
@@ -121,7 +125,7 @@ static int load_item(const char *file, const struct tls_blob *blob, struct buf *
 
 /* Append a certificate item to a PEM chain, converting DER. */
 static int append_pem_cert(struct buf *chain, const char *file, const struct tls_blob *blob, const char *what,
-			   char *err, size_t err_cap)
+                           char *err, size_t err_cap)
 {
 	struct buf raw = {0};
 	int rc = load_item(file, blob, &raw, err, err_cap);
@@ -134,11 +138,12 @@ static int append_pem_cert(struct buf *chain, const char *file, const struct tls
 	} else {
 		size_t cap = raw.len * 2 + 128;
 		uint8_t *pem = malloc(cap);
-		int n = pem && raw.len <= 0xffffffffu ? wc_DerToPem(raw.data, (word32)raw.len, pem, (word32)cap, CERT_TYPE)
-						     : -1;
+		int n = pem && raw.len <= 0xffffffffu
+		            ? wc_DerToPem(raw.data, (word32)raw.len, pem, (word32)cap, CERT_TYPE)
+		            : -1;
 		if (n <= 0) {
-			tls_fmt(err, err_cap, "%s%s%s: neither PEM nor a DER certificate", what, file ? " " : "",
-				file ? file : "");
+			tls_fmt(err, err_cap, "%s%s%s: neither PEM nor a DER certificate", what,
+			        file ? " " : "", file ? file : "");
 			free(pem);
 			buf_free(&raw);
 			return -1;
@@ -158,16 +163,17 @@ static int load_identity(struct tls_ctx *t, const struct tls_ctx_config *cfg, ch
 	int rc = -1;
 	int r = append_pem_cert(&chain, cfg->cert_file, &cfg->cert, "certificate", err, err_cap);
 	if (r > 0)
-		tls_fmt(err, err_cap, "no certificate configured (mutual authentication is mandatory on 2443)");
+		tls_fmt(err, err_cap,
+		        "no certificate configured (mutual authentication is mandatory on 2443)");
 	if (r != 0)
 		goto out;
 	r = append_pem_cert(&chain, cfg->chain_file, &cfg->chain, "chain certificate", err, err_cap);
 	if (r < 0)
 		goto out;
 	if (wolfSSL_CTX_use_certificate_chain_buffer_format(t->ssl_ctx, chain.data, (long)chain.len,
-							    WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS) {
+	                                                    WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS) {
 		tls_fmt(err, err_cap, "certificate %s: wolfSSL refused the certificate chain",
-			cfg->cert_file ? cfg->cert_file : "(buffer)");
+		        cfg->cert_file ? cfg->cert_file : "(buffer)");
 		goto out;
 	}
 	r = load_item(cfg->key_file, &cfg->key, &key, err, err_cap);
@@ -178,12 +184,13 @@ static int load_identity(struct tls_ctx *t, const struct tls_ctx_config *cfg, ch
 	int fmt = is_pem(key.data, key.len) ? WOLFSSL_FILETYPE_PEM : WOLFSSL_FILETYPE_ASN1;
 	if (wolfSSL_CTX_use_PrivateKey_buffer(t->ssl_ctx, key.data, (long)key.len, fmt) != WOLFSSL_SUCCESS) {
 		tls_fmt(err, err_cap, "private key %s: not a readable RSA/EC key (PEM or DER, unencrypted)",
-			cfg->key_file ? cfg->key_file : "(buffer)");
+		        cfg->key_file ? cfg->key_file : "(buffer)");
 		goto out;
 	}
 	if (wolfSSL_CTX_check_private_key(t->ssl_ctx) != WOLFSSL_SUCCESS) {
 		tls_fmt(err, err_cap, "private key %s does not match certificate %s",
-			cfg->key_file ? cfg->key_file : "(buffer)", cfg->cert_file ? cfg->cert_file : "(buffer)");
+		        cfg->key_file ? cfg->key_file : "(buffer)",
+		        cfg->cert_file ? cfg->cert_file : "(buffer)");
 		goto out;
 	}
 	rc = 0;
@@ -194,13 +201,13 @@ out:
 }
 
 static int load_trust_blob(struct tls_ctx *t, const void *data, size_t len, const char *name, char *err,
-			   size_t err_cap)
+                           size_t err_cap)
 {
 	bool pem = is_pem(data, len);
 	unsigned n = pem ? count_pem_certs(data, len) : 1;
 	if (n == 0 || wolfSSL_CTX_load_verify_buffer(t->ssl_ctx, data, (long)len,
-						     pem ? WOLFSSL_FILETYPE_PEM : WOLFSSL_FILETYPE_ASN1) !=
-			      WOLFSSL_SUCCESS) {
+	                                             pem ? WOLFSSL_FILETYPE_PEM : WOLFSSL_FILETYPE_ASN1) !=
+	                  WOLFSSL_SUCCESS) {
 		tls_fmt(err, err_cap, "CallManager-trust %s: not a usable CA certificate", name);
 		return -1;
 	}
@@ -210,12 +217,14 @@ static int load_trust_blob(struct tls_ctx *t, const void *data, size_t len, cons
 
 static int load_trust(struct tls_ctx *t, const struct tls_ctx_config *cfg, char *err, size_t err_cap)
 {
-	if (cfg->trust.data && cfg->trust.len && load_trust_blob(t, cfg->trust.data, cfg->trust.len, "(buffer)", err, err_cap))
+	if (cfg->trust.data && cfg->trust.len &&
+	    load_trust_blob(t, cfg->trust.data, cfg->trust.len, "(buffer)", err, err_cap))
 		return -1;
 	if (cfg->trust_dir && *cfg->trust_dir) {
 		DIR *d = opendir(cfg->trust_dir);
 		if (!d) {
-			tls_fmt(err, err_cap, "CallManager-trust directory %s: %s", cfg->trust_dir, strerror(errno));
+			tls_fmt(err, err_cap, "CallManager-trust directory %s: %s", cfg->trust_dir,
+			        strerror(errno));
 			return -1;
 		}
 		struct dirent *e;
@@ -238,7 +247,7 @@ static int load_trust(struct tls_ctx *t, const struct tls_ctx_config *cfg, char 
 	}
 	if (t->trust_count == 0) {
 		tls_fmt(err, err_cap, "CallManager-trust is empty%s%s: the server could not accept any port",
-			cfg->trust_dir ? " in " : "", cfg->trust_dir ? cfg->trust_dir : "");
+		        cfg->trust_dir ? " in " : "", cfg->trust_dir ? cfg->trust_dir : "");
 		return -1;
 	}
 	return 0;
@@ -262,8 +271,8 @@ static void note_missing_suites(struct tls_ctx *t, const char *list)
 	}
 	wolfSSL_CTX_free(probe);
 	if (missing[0])
-		LOGI(TLS_LOG, "%s %s: suites not in this wolfSSL build: %s", t->role == TLS_ROLE_CLIENT ? "client" : "server",
-		     tls_mode_name(t->mode), missing);
+		LOGI(TLS_LOG, "%s %s: suites not in this wolfSSL build: %s",
+		     t->role == TLS_ROLE_CLIENT ? "client" : "server", tls_mode_name(t->mode), missing);
 }
 
 static int check_cipher_override(enum tls_mode mode, const char *list, char *err, size_t err_cap)
@@ -277,7 +286,8 @@ static int check_cipher_override(enum tls_mode mode, const char *list, char *err
 	char *save = NULL;
 	for (char *name = strtok_r(copy, ":", &save); name; name = strtok_r(NULL, ":", &save)) {
 		if (!tls_cipher_allowed(mode, name)) {
-			tls_fmt(err, err_cap, "cipher %s is not allowed in %s mode", name, tls_mode_name(mode));
+			tls_fmt(err, err_cap, "cipher %s is not allowed in %s mode", name,
+			        tls_mode_name(mode));
 			return -1;
 		}
 	}
@@ -306,7 +316,8 @@ struct tls_ctx *tls_ctx_new(const struct tls_ctx_config *cfg, char *err, size_t 
 		tls_fmt(err, err_cap, "invalid TLS role");
 		return NULL;
 	}
-	const char *suites = cfg->cipher_list && *cfg->cipher_list ? cfg->cipher_list : tls_mode_cipher_list(cfg->mode);
+	const char *suites =
+	    cfg->cipher_list && *cfg->cipher_list ? cfg->cipher_list : tls_mode_cipher_list(cfg->mode);
 	if (check_cipher_override(cfg->mode, suites, err, err_cap) != 0)
 		return NULL;
 
@@ -334,7 +345,7 @@ struct tls_ctx *tls_ctx_new(const struct tls_ctx_config *cfg, char *err, size_t 
 #if !defined(HAVE_SECRET_CALLBACK)
 	if (t->tls13 && cfg->keylog_file && *cfg->keylog_file) {
 		LOGW(TLS_LOG, "this wolfSSL build has no secret callback: TLS 1.3 sessions could not be "
-			      "key-logged, so TLS is capped at 1.2 while tls_keylog is set");
+		              "key-logged, so TLS is capped at 1.2 while tls_keylog is set");
 		t->tls13 = false;
 	}
 #endif
@@ -353,8 +364,9 @@ struct tls_ctx *tls_ctx_new(const struct tls_ctx_config *cfg, char *err, size_t 
 		goto fail;
 	}
 	if (wolfSSL_CTX_set_cipher_list(t->ssl_ctx, suites) != WOLFSSL_SUCCESS) {
-		tls_fmt(err, err_cap, "none of the %s-mode suites (%s) is available in this wolfSSL build (%s)",
-			tls_mode_name(cfg->mode), suites, tls_library_info());
+		tls_fmt(err, err_cap,
+		        "none of the %s-mode suites (%s) is available in this wolfSSL build (%s)",
+		        tls_mode_name(cfg->mode), suites, tls_library_info());
 		goto fail;
 	}
 	note_missing_suites(t, suites);
@@ -369,7 +381,7 @@ struct tls_ctx *tls_ctx_new(const struct tls_ctx_config *cfg, char *err, size_t 
 		if (load_trust(t, cfg, err, err_cap) != 0)
 			goto fail;
 		wolfSSL_CTX_set_verify(t->ssl_ctx, WOLFSSL_VERIFY_PEER | WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT,
-				       tls_verify_cb);
+		                       tls_verify_cb);
 	} else {
 		/* The client context holds no CA: each connection is checked against its own pinned
 		 * certificate in the verify callback (tls_verify.c). */
@@ -392,8 +404,9 @@ struct tls_ctx *tls_ctx_new(const struct tls_ctx_config *cfg, char *err, size_t 
 		if (t->keylog_fd < 0)
 			goto fail;
 	}
-	LOGD(TLS_LOG, "%s context, %s mode, TLS 1.2%s, %u trusted", cfg->role == TLS_ROLE_CLIENT ? "client" : "server",
-	     tls_mode_name(cfg->mode), t->tls13 ? "-1.3" : " only", t->trust_count);
+	LOGD(TLS_LOG, "%s context, %s mode, TLS 1.2%s, %u trusted",
+	     cfg->role == TLS_ROLE_CLIENT ? "client" : "server", tls_mode_name(cfg->mode),
+	     t->tls13 ? "-1.3" : " only", t->trust_count);
 	return t;
 fail:
 	tls_ctx_free(t);

@@ -56,7 +56,7 @@ struct tls_conn {
 
 /* tls_conn.c */
 void tls_conn_set_reason(struct tls_conn *c, enum tls_fail fail, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* tls_verify.c */
 int tls_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store);

@@ -32,7 +32,8 @@ int tls_keylog_open(const char *path, char *err, size_t err_cap)
 	}
 	/* An existing file keeps its mode through O_CREAT: secrets are for the owner only. */
 	if ((st.st_mode & 077) && fchmod(fd, 0600) != 0) {
-		tls_fmt(err, err_cap, "tls_keylog %s: cannot make it private (mode 0600): %s", path, strerror(errno));
+		tls_fmt(err, err_cap, "tls_keylog %s: cannot make it private (mode 0600): %s", path,
+		        strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -42,7 +43,8 @@ int tls_keylog_open(const char *path, char *err, size_t err_cap)
 static void keylog_line(struct tls_conn *c, const char *label, const uint8_t *secret, size_t secret_len)
 {
 	uint8_t cr[32];
-	if (secret_len == 0 || secret_len > 64 || wolfSSL_get_client_random(c->ssl, cr, sizeof cr) != sizeof cr)
+	if (secret_len == 0 || secret_len > 64 ||
+	    wolfSSL_get_client_random(c->ssl, cr, sizeof cr) != sizeof cr)
 		return;
 	char line[64 + 2 * 32 + 2 * 64 + 4];
 	char cr_hex[65], sec_hex[129];
@@ -53,7 +55,8 @@ static void keylog_line(struct tls_conn *c, const char *label, const uint8_t *se
 	if (n > 0 && (size_t)n < sizeof line) {
 		ssize_t w = write(c->ctx->keylog_fd, line, (size_t)n);
 		if (w != n)
-			LOGW(TLS_LOG, "%s: key log write failed: %s", c->label, w < 0 ? strerror(errno) : "short write");
+			LOGW(TLS_LOG, "%s: key log write failed: %s", c->label,
+			     w < 0 ? strerror(errno) : "short write");
 	}
 	memset(line, 0, sizeof line);
 }
@@ -65,14 +68,29 @@ static int tls13_secret_cb(WOLFSSL *ssl, int id, const unsigned char *secret, in
 	struct tls_conn *c = arg;
 	const char *label = NULL;
 	switch (id) {
-	case CLIENT_EARLY_TRAFFIC_SECRET: label = "CLIENT_EARLY_TRAFFIC_SECRET"; break;
-	case CLIENT_HANDSHAKE_TRAFFIC_SECRET: label = "CLIENT_HANDSHAKE_TRAFFIC_SECRET"; break;
-	case SERVER_HANDSHAKE_TRAFFIC_SECRET: label = "SERVER_HANDSHAKE_TRAFFIC_SECRET"; break;
-	case CLIENT_TRAFFIC_SECRET: label = "CLIENT_TRAFFIC_SECRET_0"; break;
-	case SERVER_TRAFFIC_SECRET: label = "SERVER_TRAFFIC_SECRET_0"; break;
-	case EARLY_EXPORTER_SECRET: label = "EARLY_EXPORTER_SECRET"; break;
-	case EXPORTER_SECRET: label = "EXPORTER_SECRET"; break;
-	default: return 0;
+	case CLIENT_EARLY_TRAFFIC_SECRET:
+		label = "CLIENT_EARLY_TRAFFIC_SECRET";
+		break;
+	case CLIENT_HANDSHAKE_TRAFFIC_SECRET:
+		label = "CLIENT_HANDSHAKE_TRAFFIC_SECRET";
+		break;
+	case SERVER_HANDSHAKE_TRAFFIC_SECRET:
+		label = "SERVER_HANDSHAKE_TRAFFIC_SECRET";
+		break;
+	case CLIENT_TRAFFIC_SECRET:
+		label = "CLIENT_TRAFFIC_SECRET_0";
+		break;
+	case SERVER_TRAFFIC_SECRET:
+		label = "SERVER_TRAFFIC_SECRET_0";
+		break;
+	case EARLY_EXPORTER_SECRET:
+		label = "EARLY_EXPORTER_SECRET";
+		break;
+	case EXPORTER_SECRET:
+		label = "EXPORTER_SECRET";
+		break;
+	default:
+		return 0;
 	}
 	if (secret_len > 0)
 		keylog_line(c, label, secret, (size_t)secret_len);
@@ -96,8 +114,8 @@ void tls_keylog_after_handshake(struct tls_conn *c)
 	if (wolfSSL_version(c->ssl) == TLS1_2_VERSION) {
 		unsigned char *ms = NULL, *sr = NULL, *cr = NULL;
 		unsigned int ms_len = 0, sr_len = 0, cr_len = 0;
-		if (wolfSSL_get_keys(c->ssl, &ms, &ms_len, &sr, &sr_len, &cr, &cr_len) == WOLFSSL_SUCCESS && ms &&
-		    ms_len == 48)
+		if (wolfSSL_get_keys(c->ssl, &ms, &ms_len, &sr, &sr_len, &cr, &cr_len) == WOLFSSL_SUCCESS &&
+		    ms && ms_len == 48)
 			keylog_line(c, "CLIENT_RANDOM", ms, ms_len);
 		else
 			LOGW(TLS_LOG, "%s: no master secret for the key log", c->label);

@@ -9,38 +9,38 @@
 
 /* protocol.md §7.4: the C-CIPHER "SCCP" list, strongest first, after the TLS 1.3 suites. */
 static const char *const encrypted_suites[] = {
-	"TLS13-AES256-GCM-SHA384",
-	"TLS13-AES128-GCM-SHA256",
-	"TLS13-CHACHA20-POLY1305-SHA256",
-	"ECDHE-RSA-AES256-GCM-SHA384",
-	"ECDHE-RSA-AES256-SHA384",
-	"AES256-GCM-SHA384",
-	"AES256-SHA256",
-	"AES256-SHA",
-	"ECDHE-RSA-AES128-GCM-SHA256",
-	"ECDHE-RSA-AES128-SHA256",
-	"ECDHE-RSA-AES128-SHA",
-	"AES128-GCM-SHA256",
-	"AES128-SHA256",
-	"AES128-SHA",
-	"ECDHE-RSA-AES256-SHA",
-	NULL,
+    "TLS13-AES256-GCM-SHA384",
+    "TLS13-AES128-GCM-SHA256",
+    "TLS13-CHACHA20-POLY1305-SHA256",
+    "ECDHE-RSA-AES256-GCM-SHA384",
+    "ECDHE-RSA-AES256-SHA384",
+    "AES256-GCM-SHA384",
+    "AES256-SHA256",
+    "AES256-SHA",
+    "ECDHE-RSA-AES128-GCM-SHA256",
+    "ECDHE-RSA-AES128-SHA256",
+    "ECDHE-RSA-AES128-SHA",
+    "AES128-GCM-SHA256",
+    "AES128-SHA256",
+    "AES128-SHA",
+    "ECDHE-RSA-AES256-SHA",
+    NULL,
 };
 /* The same TLS 1.3 suites by their IANA names (what some builds report). */
 static const char *const tls13_iana[] = {
-	"TLS_AES_256_GCM_SHA384",
-	"TLS_AES_128_GCM_SHA256",
-	"TLS_CHACHA20_POLY1305_SHA256",
-	NULL,
+    "TLS_AES_256_GCM_SHA384",
+    "TLS_AES_128_GCM_SHA256",
+    "TLS_CHACHA20_POLY1305_SHA256",
+    NULL,
 };
 /* Authenticated: integrity only, so signalling stays readable but tamper-proof (§7.2). */
 static const char *const authenticated_suites[] = {"NULL-SHA256", "NULL-SHA", NULL};
 
 static const char encrypted_list[] =
-	"TLS13-AES256-GCM-SHA384:TLS13-AES128-GCM-SHA256:TLS13-CHACHA20-POLY1305-SHA256:"
-	"ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-SHA384:AES256-GCM-SHA384:AES256-SHA256:AES256-SHA:"
-	"ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA256:ECDHE-RSA-AES128-SHA:AES128-GCM-SHA256:"
-	"AES128-SHA256:AES128-SHA:ECDHE-RSA-AES256-SHA";
+    "TLS13-AES256-GCM-SHA384:TLS13-AES128-GCM-SHA256:TLS13-CHACHA20-POLY1305-SHA256:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-SHA384:AES256-GCM-SHA384:AES256-SHA256:AES256-SHA:"
+    "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA256:ECDHE-RSA-AES128-SHA:AES128-GCM-SHA256:"
+    "AES128-SHA256:AES128-SHA:ECDHE-RSA-AES256-SHA";
 static const char authenticated_list[] = "NULL-SHA256:NULL-SHA";
 
 static bool in_list(const char *const *list, const char *name)
@@ -69,12 +69,16 @@ int tls_mode_from_security(enum vmport_security_mode mode, enum tls_mode *out)
 
 const char *tls_mode_name(enum tls_mode mode)
 {
-	return mode == TLS_MODE_AUTHENTICATED ? "authenticated" : mode == TLS_MODE_ENCRYPTED ? "encrypted" : "invalid";
+	return mode == TLS_MODE_AUTHENTICATED ? "authenticated"
+	       : mode == TLS_MODE_ENCRYPTED   ? "encrypted"
+	                                      : "invalid";
 }
 
 const char *tls_mode_cipher_list(enum tls_mode mode)
 {
-	return mode == TLS_MODE_AUTHENTICATED ? authenticated_list : mode == TLS_MODE_ENCRYPTED ? encrypted_list : "";
+	return mode == TLS_MODE_AUTHENTICATED ? authenticated_list
+	       : mode == TLS_MODE_ENCRYPTED   ? encrypted_list
+	                                      : "";
 }
 
 bool tls_cipher_allowed(enum tls_mode mode, const char *name)
@@ -94,38 +98,70 @@ bool tls_cipher_allowed(enum tls_mode mode, const char *name)
 const char *tls_alert_name(int code)
 {
 	switch (code) {
-	case 0: return "close_notify";
-	case 10: return "unexpected_message";
-	case 20: return "bad_record_mac";
-	case 21: return "decryption_failed";
-	case 22: return "record_overflow";
-	case 30: return "decompression_failure";
-	case 40: return "handshake_failure";
-	case 41: return "no_certificate";
-	case 42: return "bad_certificate";
-	case 43: return "unsupported_certificate";
-	case 44: return "certificate_revoked";
-	case 45: return "certificate_expired";
-	case 46: return "certificate_unknown";
-	case 47: return "illegal_parameter";
-	case 48: return "unknown_ca";
-	case 49: return "access_denied";
-	case 50: return "decode_error";
-	case 51: return "decrypt_error";
-	case 60: return "export_restriction";
-	case 70: return "protocol_version";
-	case 71: return "insufficient_security";
-	case 80: return "internal_error";
-	case 86: return "inappropriate_fallback";
-	case 90: return "user_canceled";
-	case 100: return "no_renegotiation";
-	case 109: return "missing_extension";
-	case 110: return "unsupported_extension";
-	case 112: return "unrecognized_name";
-	case 113: return "bad_certificate_status_response";
-	case 115: return "unknown_psk_identity";
-	case 116: return "certificate_required";
-	case 120: return "no_application_protocol";
+	case 0:
+		return "close_notify";
+	case 10:
+		return "unexpected_message";
+	case 20:
+		return "bad_record_mac";
+	case 21:
+		return "decryption_failed";
+	case 22:
+		return "record_overflow";
+	case 30:
+		return "decompression_failure";
+	case 40:
+		return "handshake_failure";
+	case 41:
+		return "no_certificate";
+	case 42:
+		return "bad_certificate";
+	case 43:
+		return "unsupported_certificate";
+	case 44:
+		return "certificate_revoked";
+	case 45:
+		return "certificate_expired";
+	case 46:
+		return "certificate_unknown";
+	case 47:
+		return "illegal_parameter";
+	case 48:
+		return "unknown_ca";
+	case 49:
+		return "access_denied";
+	case 50:
+		return "decode_error";
+	case 51:
+		return "decrypt_error";
+	case 60:
+		return "export_restriction";
+	case 70:
+		return "protocol_version";
+	case 71:
+		return "insufficient_security";
+	case 80:
+		return "internal_error";
+	case 86:
+		return "inappropriate_fallback";
+	case 90:
+		return "user_canceled";
+	case 100:
+		return "no_renegotiation";
+	case 109:
+		return "missing_extension";
+	case 110:
+		return "unsupported_extension";
+	case 112:
+		return "unrecognized_name";
+	case 113:
+		return "bad_certificate_status_response";
+	case 115:
+		return "unknown_psk_identity";
+	case 116:
+		return "certificate_required";
+	case 120:
+		return "no_application_protocol";
 	default: {
 		static _Thread_local char buf[24];
 		snprintf(buf, sizeof buf, "alert %d", code);
@@ -151,43 +187,45 @@ int tls_fingerprint(const uint8_t *der, size_t len, char out[96])
 
 int tls_keylog_warning(char *buf, size_t cap, const char *path)
 {
-	return snprintf(buf, cap,
-			"tls_keylog=%s: TLS session secrets are written to this file (NSS key-log format). "
-			"Anyone who can read it can decrypt the SCCP signalling, including the SRTP media keys it "
-			"carries. Lab use only: remove tls_keylog from the configuration in production.",
-			path ? path : "");
+	return snprintf(
+	    buf, cap,
+	    "tls_keylog=%s: TLS session secrets are written to this file (NSS key-log format). "
+	    "Anyone who can read it can decrypt the SCCP signalling, including the SRTP media keys it "
+	    "carries. Lab use only: remove tls_keylog from the configuration in production.",
+	    path ? path : "");
 }
 
 const char *tls_library_info(void)
 {
 	static char info[200];
-	snprintf(info, sizeof info, "wolfSSL %s (headers %s): static-RSA suites %s, NULL cipher %s, "
-		 "TLS 1.3 %s, secret callback %s, AES-NI %s",
-		 wolfSSL_lib_version(), LIBWOLFSSL_VERSION_STRING,
+	snprintf(info, sizeof info,
+	         "wolfSSL %s (headers %s): static-RSA suites %s, NULL cipher %s, "
+	         "TLS 1.3 %s, secret callback %s, AES-NI %s",
+	         wolfSSL_lib_version(), LIBWOLFSSL_VERSION_STRING,
 #ifdef WOLFSSL_STATIC_RSA
-		 "yes",
+	         "yes",
 #else
-		 "no",
+	         "no",
 #endif
 #ifdef HAVE_NULL_CIPHER
-		 "yes",
+	         "yes",
 #else
-		 "no",
+	         "no",
 #endif
 #ifdef WOLFSSL_TLS13
-		 "yes",
+	         "yes",
 #else
-		 "no",
+	         "no",
 #endif
 #ifdef HAVE_SECRET_CALLBACK
-		 "yes",
+	         "yes",
 #else
-		 "no",
+	         "no",
 #endif
 #ifdef WOLFSSL_AESNI
-		 "yes"
+	         "yes"
 #else
-		 "no"
+	         "no"
 #endif
 	);
 	return info;

@@ -59,7 +59,12 @@ static int asn1_time_parse(const WOLFSSL_ASN1_TIME *t, time_t *out, char *text, 
 		year = v[0] * 100 + v[1];
 		mon = v[2], day = v[3], hour = v[4], min = v[5], sec = v[6];
 	}
-	struct tm tm = {.tm_year = year - 1900, .tm_mon = mon - 1, .tm_mday = day, .tm_hour = hour, .tm_min = min, .tm_sec = sec};
+	struct tm tm = {.tm_year = year - 1900,
+	                .tm_mon = mon - 1,
+	                .tm_mday = day,
+	                .tm_hour = hour,
+	                .tm_min = min,
+	                .tm_sec = sec};
 	*out = timegm(&tm);
 	tls_fmt(text, text_cap, "%04d-%02d-%02d %02d:%02d:%02d UTC", year, mon, day, hour, min, sec);
 	return 0;
@@ -120,17 +125,19 @@ static void note_peer(struct tls_conn *c, const uint8_t *der, size_t len)
 
 /* Validity as a refusal, or 0 when the certificate is within its dates. */
 static int refuse_if_outside_dates(struct tls_conn *c, const uint8_t *der, size_t len, const char *who,
-				   const char *extra)
+                                   const char *extra)
 {
 	char when[40];
 	int v = tls_cert_validity(der, len, time(NULL), when, sizeof when);
 	if (v == 1) {
-		tls_conn_set_reason(c, TLS_FAIL_CERT_EXPIRED, "%s certificate expired (notAfter %s)%s", who, when, extra);
+		tls_conn_set_reason(c, TLS_FAIL_CERT_EXPIRED, "%s certificate expired (notAfter %s)%s", who,
+		                    when, extra);
 		return -1;
 	}
 	if (v == -1) {
 		tls_conn_set_reason(c, TLS_FAIL_CERT_NOT_YET_VALID,
-				    "%s certificate not yet valid (notBefore %s; check the clocks, NTP)%s", who, when, extra);
+		                    "%s certificate not yet valid (notBefore %s; check the clocks, NTP)%s",
+		                    who, when, extra);
 		return -1;
 	}
 	if (v == -2) {
@@ -162,9 +169,11 @@ static int chains_to_pin(const struct tls_conn *c, const WOLFSSL_BUFFER_INFO *ce
 			continue;
 		if (wolfSSL_CertManagerVerifyBuffer(cm, b->buffer, (long)b->length, WOLFSSL_FILETYPE_ASN1) ==
 		    WOLFSSL_SUCCESS)
-			wolfSSL_CertManagerLoadCABuffer(cm, b->buffer, (long)b->length, WOLFSSL_FILETYPE_ASN1);
+			wolfSSL_CertManagerLoadCABuffer(cm, b->buffer, (long)b->length,
+			                                WOLFSSL_FILETYPE_ASN1);
 	}
-	r = wolfSSL_CertManagerVerifyBuffer(cm, certs[0].buffer, (long)certs[0].length, WOLFSSL_FILETYPE_ASN1);
+	r = wolfSSL_CertManagerVerifyBuffer(cm, certs[0].buffer, (long)certs[0].length,
+	                                    WOLFSSL_FILETYPE_ASN1);
 	ok = r == WOLFSSL_SUCCESS;
 	if (!ok)
 		*why = r;
@@ -185,14 +194,16 @@ static int client_verify_leaf(struct tls_conn *c, WOLFSSL_X509_STORE_CTX *store)
 	size_t leaf_len = certs[0].length;
 	note_peer(c, leaf, leaf_len);
 	if (!c->pinned) {
-		tls_conn_set_reason(c, TLS_FAIL_NO_PIN,
-				    "no pinned certificate: the CTL has no CallManager certificate for this server "
-				    "(presented SHA-256 %s, %s)",
-				    c->peer_fp, c->peer_subject);
+		tls_conn_set_reason(
+		    c, TLS_FAIL_NO_PIN,
+		    "no pinned certificate: the CTL has no CallManager certificate for this server "
+		    "(presented SHA-256 %s, %s)",
+		    c->peer_fp, c->peer_subject);
 		return 0;
 	}
 	if (leaf_len == c->pinned_len && memcmp(leaf, c->pinned, leaf_len) == 0) {
-		if (refuse_if_outside_dates(c, leaf, leaf_len, "server", " (it is the CTL's CallManager certificate)"))
+		if (refuse_if_outside_dates(c, leaf, leaf_len, "server",
+		                            " (it is the CTL's CallManager certificate)"))
 			return 0;
 		c->peer_verified = true;
 		return 1;
@@ -213,10 +224,11 @@ static int client_verify_leaf(struct tls_conn *c, WOLFSSL_X509_STORE_CTX *store)
 		if (refuse_if_outside_dates(c, leaf, leaf_len, "server", extra))
 			return 0;
 	}
-	tls_conn_set_reason(c, TLS_FAIL_PIN_MISMATCH,
-			    "server certificate differs from the CTL's CallManager certificate (CTL SHA-256 %s, "
-			    "presented %s); presented %s",
-			    pin_fp, c->peer_fp, c->peer_subject);
+	tls_conn_set_reason(
+	    c, TLS_FAIL_PIN_MISMATCH,
+	    "server certificate differs from the CTL's CallManager certificate (CTL SHA-256 %s, "
+	    "presented %s); presented %s",
+	    pin_fp, c->peer_fp, c->peer_subject);
 	return 0;
 }
 
@@ -257,15 +269,17 @@ static int server_verify(struct tls_conn *c, int preverify, WOLFSSL_X509_STORE_C
 		tls_cert_name(der, der_len, true, issuer, sizeof issuer);
 	}
 	if (is_untrusted_issuer(e)) {
-		tls_conn_set_reason(c, TLS_FAIL_PEER_UNTRUSTED,
-				    "%s certificate %s (SHA-256 %s) is not issued by a CallManager-trust certificate "
-				    "(issuer %s)",
-				    what, subject, fp, issuer);
+		tls_conn_set_reason(
+		    c, TLS_FAIL_PEER_UNTRUSTED,
+		    "%s certificate %s (SHA-256 %s) is not issued by a CallManager-trust certificate "
+		    "(issuer %s)",
+		    what, subject, fp, issuer);
 	} else {
 		const char *text = e < 0 ? wolfSSL_ERR_reason_error_string((unsigned long)e)
-					 : wolfSSL_X509_verify_cert_error_string(e);
-		tls_conn_set_reason(c, TLS_FAIL_PEER_UNTRUSTED, "%s certificate %s (SHA-256 %s) refused: %s (%d)", what,
-				    subject, fp, text ? text : "verification failed", e);
+		                         : wolfSSL_X509_verify_cert_error_string(e);
+		tls_conn_set_reason(c, TLS_FAIL_PEER_UNTRUSTED,
+		                    "%s certificate %s (SHA-256 %s) refused: %s (%d)", what, subject, fp,
+		                    text ? text : "verification failed", e);
 	}
 	return 0;
 }

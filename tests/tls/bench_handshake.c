@@ -60,12 +60,22 @@ int main(int argc, char **argv)
 	int opt;
 	while ((opt = getopt(argc, argv, "n:d:c:m:")) != -1) {
 		switch (opt) {
-		case 'n': n = strtol(optarg, NULL, 10); break;
-		case 'd': dir = optarg; break;
-		case 'c': suites = optarg; break;
-		case 'm': mode = strcmp(optarg, "authenticated") ? TLS_MODE_ENCRYPTED : TLS_MODE_AUTHENTICATED; break;
+		case 'n':
+			n = strtol(optarg, NULL, 10);
+			break;
+		case 'd':
+			dir = optarg;
+			break;
+		case 'c':
+			suites = optarg;
+			break;
+		case 'm':
+			mode = strcmp(optarg, "authenticated") ? TLS_MODE_ENCRYPTED : TLS_MODE_AUTHENTICATED;
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-n N] [-d PKI_DIR] [-c SUITES] [-m encrypted|authenticated]\n", argv[0]);
+			fprintf(stderr,
+			        "usage: %s [-n N] [-d PKI_DIR] [-c SUITES] [-m encrypted|authenticated]\n",
+			        argv[0]);
 			return 2;
 		}
 	}
@@ -134,7 +144,8 @@ int main(int argc, char **argv)
 			perror("socketpair");
 			return 1;
 		}
-		struct tls_conn *c = tls_conn_new(client, sv[0], &(struct tls_conn_opts){.pinned_der = pin, .pinned_len = pin_len});
+		struct tls_conn *c = tls_conn_new(
+		    client, sv[0], &(struct tls_conn_opts){.pinned_der = pin, .pinned_len = pin_len});
 		struct tls_conn *s = tls_conn_new(server, sv[1], NULL);
 		if (!c || !s) {
 			fprintf(stderr, "tls_conn_new: %s\n", strerror(errno));
@@ -148,8 +159,8 @@ int main(int argc, char **argv)
 				break;
 		}
 		if (cs != TLS_DONE || ss != TLS_DONE) {
-			fprintf(stderr, "handshake %ld failed: client: %s | server: %s\n", i, tls_conn_error(c),
-				tls_conn_error(s));
+			fprintf(stderr, "handshake %ld failed: client: %s | server: %s\n", i,
+			        tls_conn_error(c), tls_conn_error(s));
 			return 1;
 		}
 		if (i == 0) {

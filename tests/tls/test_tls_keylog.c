@@ -38,9 +38,10 @@ static void tshark_ids(const char *pcap, const char *keylog, int port, char *out
 {
 	char cmd[1024];
 	snprintf(cmd, sizeof cmd,
-		 "%s -r %s %s%s -d tcp.port==%d,tls -d tls.port==%d,skinny -Y skinny -T fields -e skinny.messageId "
-		 "2>&1 | grep -v 'Running as user'",
-		 VMPORT_TSHARK, pcap, keylog ? "-o tls.keylog_file:" : "", keylog ? keylog : "", port, port);
+	         "%s -r %s %s%s -d tcp.port==%d,tls -d tls.port==%d,skinny -Y skinny -T fields -e "
+	         "skinny.messageId "
+	         "2>&1 | grep -v 'Running as user'",
+	         VMPORT_TSHARK, pcap, keylog ? "-o tls.keylog_file:" : "", keylog ? keylog : "", port, port);
 	FILE *p = popen(cmd, "r");
 	assert_non_null(p);
 	size_t n = fread(out, 1, cap - 1, p);
@@ -60,7 +61,8 @@ static bool has_id(const char *ids, const char *id)
 }
 
 /* Our client against s_server: handshake, send a KeepAlive, close; then judge with tshark. */
-static void client_session(const char *name, enum tls_mode mode, const char *const *server_args, const char *want_cipher)
+static void client_session(const char *name, enum tls_mode mode, const char *const *server_args,
+                           const char *want_cipher)
 {
 	char keylog[128], pcap[128];
 	snprintf(keylog, sizeof keylog, "%s/%s.keys", workdir, name);
@@ -69,8 +71,8 @@ static void client_session(const char *name, enum tls_mode mode, const char *con
 	int port = tt_s_server(&srv, "cm.pem", "cm.key", server_args);
 	assert_true(port > 0);
 	char err[300];
-	struct tls_ctx *ctx = tt_ctx(TLS_ROLE_CLIENT, mode, "port.pem", "root.pem", "port.key", NULL, true, keylog, err,
-				     sizeof err);
+	struct tls_ctx *ctx = tt_ctx(TLS_ROLE_CLIENT, mode, "port.pem", "root.pem", "port.key", NULL, true,
+	                             keylog, err, sizeof err);
 	if (!ctx)
 		fail_msg("%s", err);
 	uint8_t *pin = NULL;
@@ -78,8 +80,10 @@ static void client_session(const char *name, enum tls_mode mode, const char *con
 	int fd = tt_connect(port);
 	assert_true(fd >= 0);
 	struct tt_capture cap = {0};
-	struct tls_conn *c = tls_conn_new(ctx, fd, &(struct tls_conn_opts){.pinned_der = pin, .pinned_len = pin_len,
-									     .tap = tt_capture_tap, .tap_arg = &cap});
+	struct tls_conn *c = tls_conn_new(
+	    ctx, fd,
+	    &(struct tls_conn_opts){
+	        .pinned_der = pin, .pinned_len = pin_len, .tap = tt_capture_tap, .tap_arg = &cap});
 	assert_non_null(c);
 	enum tls_status hs = tt_handshake(c, 5000);
 	if (hs != TLS_DONE)
@@ -116,16 +120,16 @@ static void test_keylog_tls13(void **state)
 	(void)state;
 	TT_REQUIRE(tls13_keylog, "TLS 1.3 secret callback");
 	client_session("tls13", TLS_MODE_ENCRYPTED,
-		       (const char *const[]){"-Verify", "1", "-CAfile", tt_path("root.pem"), NULL}, NULL);
+	               (const char *const[]){"-Verify", "1", "-CAfile", tt_path("root.pem"), NULL}, NULL);
 }
 
 static void test_keylog_tls12_ecdhe_gcm(void **state)
 {
 	(void)state;
 	client_session("tls12-ecdhe", TLS_MODE_ENCRYPTED,
-		       (const char *const[]){"-Verify", "1", "-CAfile", tt_path("root.pem"), "-tls1_2", "-cipher",
-					     "ECDHE-RSA-AES128-GCM-SHA256", NULL},
-		       "ECDHE-RSA-AES128-GCM-SHA256");
+	               (const char *const[]){"-Verify", "1", "-CAfile", tt_path("root.pem"), "-tls1_2",
+	                                     "-cipher", "ECDHE-RSA-AES128-GCM-SHA256", NULL},
+	               "ECDHE-RSA-AES128-GCM-SHA256");
 }
 
 static void test_keylog_tls12_static_rsa(void **state)
@@ -133,9 +137,9 @@ static void test_keylog_tls12_static_rsa(void **state)
 	(void)state;
 	TT_REQUIRE(static_rsa, "static-RSA suites");
 	client_session("tls12-rsa", TLS_MODE_ENCRYPTED,
-		       (const char *const[]){"-Verify", "1", "-CAfile", tt_path("root.pem"), "-tls1_2", "-cipher",
-					     "AES128-SHA", NULL},
-		       "AES128-SHA");
+	               (const char *const[]){"-Verify", "1", "-CAfile", tt_path("root.pem"), "-tls1_2",
+	                                     "-cipher", "AES128-SHA", NULL},
+	               "AES128-SHA");
 }
 
 static void test_keylog_authenticated_null(void **state)
@@ -143,9 +147,9 @@ static void test_keylog_authenticated_null(void **state)
 	(void)state;
 	TT_REQUIRE(authenticated, "NULL-SHA256/NULL-SHA suites");
 	client_session("null", TLS_MODE_AUTHENTICATED,
-		       (const char *const[]){"-Verify", "1", "-CAfile", tt_path("root.pem"), "-cipher",
-					     "NULL-SHA256@SECLEVEL=0", NULL},
-		       "NULL-SHA256");
+	               (const char *const[]){"-Verify", "1", "-CAfile", tt_path("root.pem"), "-cipher",
+	                                     "NULL-SHA256@SECLEVEL=0", NULL},
+	               "NULL-SHA256");
 }
 
 /* Our server side (the lab CallManager) keys a log too: s_client connects, we send KeepAliveAck. */
@@ -155,8 +159,8 @@ static void server_session(const char *name, const char *version_flag)
 	snprintf(keylog, sizeof keylog, "%s/%s.keys", workdir, name);
 	snprintf(pcap, sizeof pcap, "%s/%s.pcap", workdir, name);
 	char err[300];
-	struct tls_ctx *ctx = tt_ctx(TLS_ROLE_SERVER, TLS_MODE_ENCRYPTED, "cm.pem", NULL, "cm.key", "root.pem", true,
-				     keylog, err, sizeof err);
+	struct tls_ctx *ctx = tt_ctx(TLS_ROLE_SERVER, TLS_MODE_ENCRYPTED, "cm.pem", NULL, "cm.key",
+	                             "root.pem", true, keylog, err, sizeof err);
 	if (!ctx)
 		fail_msg("%s", err);
 	int port = 0;
@@ -164,8 +168,9 @@ static void server_session(const char *name, const char *version_flag)
 	assert_true(lfd >= 0);
 	char connect[32];
 	snprintf(connect, sizeof connect, "127.0.0.1:%d", port);
-	const char *argv[] = {"openssl", "s_client", "-connect", connect, "-cert", tt_path("port.pem"), "-key",
-			      tt_path("port.key"), "-ign_eof", version_flag, NULL};
+	const char *argv[] = {"openssl",  "s_client",          "-connect", connect,
+	                      "-cert",    tt_path("port.pem"), "-key",     tt_path("port.key"),
+	                      "-ign_eof", version_flag,        NULL};
 	struct tt_proc cli;
 	assert_int_equal(tt_spawn(&cli, (char *const *)argv), 0);
 	struct pollfd pfd = {.fd = lfd, .events = POLLIN};
@@ -173,7 +178,8 @@ static void server_session(const char *name, const char *version_flag)
 	int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	assert_true(fd >= 0);
 	struct tt_capture cap = {0};
-	struct tls_conn *c = tls_conn_new(ctx, fd, &(struct tls_conn_opts){.tap = tt_capture_tap, .tap_arg = &cap});
+	struct tls_conn *c =
+	    tls_conn_new(ctx, fd, &(struct tls_conn_opts){.tap = tt_capture_tap, .tap_arg = &cap});
 	enum tls_status hs = tt_handshake(c, 5000);
 	if (hs != TLS_DONE)
 		fail_msg("handshake: %s", tls_conn_error(c));
@@ -232,12 +238,12 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_keylog_tls13),
-		cmocka_unit_test(test_keylog_tls12_ecdhe_gcm),
-		cmocka_unit_test(test_keylog_tls12_static_rsa),
-		cmocka_unit_test(test_keylog_authenticated_null),
-		cmocka_unit_test(test_server_keylog_tls13),
-		cmocka_unit_test(test_server_keylog_tls12),
+	    cmocka_unit_test(test_keylog_tls13),
+	    cmocka_unit_test(test_keylog_tls12_ecdhe_gcm),
+	    cmocka_unit_test(test_keylog_tls12_static_rsa),
+	    cmocka_unit_test(test_keylog_authenticated_null),
+	    cmocka_unit_test(test_server_keylog_tls13),
+	    cmocka_unit_test(test_server_keylog_tls12),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -36,23 +36,24 @@ struct run {
 };
 
 /* Our client (port.pem + root as its chain) against s_server holding srv_cert. */
-static void run_client(struct run *r, enum tls_mode mode, bool tls13, const char *pin_der, const char *srv_cert,
-		       const char *srv_key, const char *const *extra)
+static void run_client(struct run *r, enum tls_mode mode, bool tls13, const char *pin_der,
+                       const char *srv_cert, const char *srv_key, const char *const *extra)
 {
 	memset(r, 0, sizeof *r);
 	struct tt_proc srv;
 	int port = tt_s_server(&srv, srv_cert, srv_key, extra);
 	assert_true(port > 0);
 	char err[300];
-	struct tls_ctx *ctx = tt_ctx(TLS_ROLE_CLIENT, mode, "port.pem", "root.pem", "port.key", NULL, tls13, NULL, err,
-				     sizeof err);
+	struct tls_ctx *ctx = tt_ctx(TLS_ROLE_CLIENT, mode, "port.pem", "root.pem", "port.key", NULL, tls13,
+	                             NULL, err, sizeof err);
 	if (!ctx)
 		fail_msg("client ctx: %s", err);
 	int fd = tt_connect(port);
 	assert_true(fd >= 0);
 	uint8_t *pin = NULL;
 	size_t pin_len = pin_der ? tt_read(pin_der, &pin) : 0;
-	struct tls_conn_opts o = {.pinned_der = pin, .pinned_len = pin_len, .sni = "cucm-pub", .label = "CiscoUM1-VI1"};
+	struct tls_conn_opts o = {
+	    .pinned_der = pin, .pinned_len = pin_len, .sni = "cucm-pub", .label = "CiscoUM1-VI1"};
 	struct tls_conn *c = tls_conn_new(ctx, fd, &o);
 	assert_non_null(c);
 	r->hs = tt_handshake(c, 5000);
@@ -86,8 +87,8 @@ static void run_client(struct run *r, enum tls_mode mode, bool tls13, const char
 	tt_drain(&srv, 300);
 	snprintf(r->server_log, sizeof r->server_log, "%s", srv.log);
 	tt_stop(&srv);
-	print_message("    -> hs=%d post=%d %s %s fail=%d alert=%d reason: %s\n", r->hs, r->post, r->version, r->cipher,
-		      r->fail, r->alert, r->reason);
+	print_message("    -> hs=%d post=%d %s %s fail=%d alert=%d reason: %s\n", r->hs, r->post, r->version,
+	              r->cipher, r->fail, r->alert, r->reason);
 }
 
 static const char *const verify_by_root[] = {"-Verify", "1", NULL};
@@ -116,7 +117,7 @@ static void test_encrypted_tls13_against_s_server(void **state)
 	(void)state;
 	struct run r;
 	run_client(&r, TLS_MODE_ENCRYPTED, true, "cm.der", "cm.pem", "cm.key",
-		   args(verify_by_root, "-CAfile", tt_path("root.pem"), NULL));
+	           args(verify_by_root, "-CAfile", tt_path("root.pem"), NULL));
 	assert_int_equal(r.hs, TLS_DONE);
 	assert_int_equal(r.post, TLS_WANT_READ);
 	assert_string_equal(r.version, "TLSv1.3");
@@ -133,7 +134,7 @@ static void test_encrypted_tls12_against_s_server(void **state)
 	(void)state;
 	struct run r;
 	run_client(&r, TLS_MODE_ENCRYPTED, true, "cm.der", "cm.pem", "cm.key",
-		   args(verify_by_root, "-CAfile", tt_path("root.pem"), "-tls1_2", NULL));
+	           args(verify_by_root, "-CAfile", tt_path("root.pem"), "-tls1_2", NULL));
 	assert_int_equal(r.hs, TLS_DONE);
 	assert_int_equal(r.post, TLS_WANT_READ);
 	assert_string_equal(r.version, "TLSv1.2");
@@ -149,8 +150,9 @@ static void test_static_rsa_aes128_sha(void **state)
 	(void)state;
 	TT_REQUIRE(static_rsa, "static-RSA suites");
 	struct run r;
-	run_client(&r, TLS_MODE_ENCRYPTED, true, "cm.der", "cm.pem", "cm.key",
-		   args(verify_by_root, "-CAfile", tt_path("root.pem"), "-tls1_2", "-cipher", "AES128-SHA", NULL));
+	run_client(
+	    &r, TLS_MODE_ENCRYPTED, true, "cm.der", "cm.pem", "cm.key",
+	    args(verify_by_root, "-CAfile", tt_path("root.pem"), "-tls1_2", "-cipher", "AES128-SHA", NULL));
 	assert_int_equal(r.hs, TLS_DONE);
 	assert_string_equal(r.version, "TLSv1.2");
 	assert_string_equal(r.cipher, "AES128-SHA");
@@ -162,7 +164,7 @@ static void test_pin_mismatch_names_both_fingerprints(void **state)
 	(void)state;
 	struct run r;
 	run_client(&r, TLS_MODE_ENCRYPTED, true, "cm.der", "cm2.pem", "cm2.key",
-		   args(verify_by_root, "-CAfile", tt_path("root.pem"), NULL));
+	           args(verify_by_root, "-CAfile", tt_path("root.pem"), NULL));
 	assert_int_equal(r.hs, TLS_ERROR);
 	assert_int_equal(r.fail, TLS_FAIL_PIN_MISMATCH);
 	char ctl_fp[96], presented_fp[96];
@@ -170,8 +172,9 @@ static void test_pin_mismatch_names_both_fingerprints(void **state)
 	assert_int_equal(tt_openssl_fingerprint("cm2.pem", presented_fp), 0);
 	char expect[400];
 	snprintf(expect, sizeof expect,
-		 "server certificate differs from the CTL's CallManager certificate (CTL SHA-256 %s, presented %s)",
-		 ctl_fp, presented_fp);
+	         "server certificate differs from the CTL's CallManager certificate (CTL SHA-256 %s, "
+	         "presented %s)",
+	         ctl_fp, presented_fp);
 	assert_non_null(strstr(r.reason, expect));
 	/* we told the server why (an alert), rather than just dropping the connection */
 	assert_non_null(strstr(r.server_log, "alert"));
@@ -182,8 +185,9 @@ static void test_pin_mismatch_tls12(void **state)
 	(void)state;
 	TT_REQUIRE(static_rsa, "static-RSA suites");
 	struct run r;
-	run_client(&r, TLS_MODE_ENCRYPTED, true, "cm.der", "cm2.pem", "cm2.key",
-		   args(verify_by_root, "-CAfile", tt_path("root.pem"), "-tls1_2", "-cipher", "AES128-SHA", NULL));
+	run_client(
+	    &r, TLS_MODE_ENCRYPTED, true, "cm.der", "cm2.pem", "cm2.key",
+	    args(verify_by_root, "-CAfile", tt_path("root.pem"), "-tls1_2", "-cipher", "AES128-SHA", NULL));
 	assert_int_equal(r.hs, TLS_ERROR);
 	assert_int_equal(r.fail, TLS_FAIL_PIN_MISMATCH);
 }
@@ -193,7 +197,7 @@ static void test_no_pin_refused(void **state)
 	(void)state;
 	struct run r;
 	run_client(&r, TLS_MODE_ENCRYPTED, true, NULL, "cm.pem", "cm.key",
-		   args(verify_by_root, "-CAfile", tt_path("root.pem"), NULL));
+	           args(verify_by_root, "-CAfile", tt_path("root.pem"), NULL));
 	assert_int_equal(r.hs, TLS_ERROR);
 	assert_int_equal(r.fail, TLS_FAIL_NO_PIN);
 	assert_non_null(strstr(r.reason, "no pinned certificate"));
@@ -205,22 +209,26 @@ static void test_pin_chains(void **state)
 {
 	(void)state;
 	struct run r;
-	run_client(&r, TLS_MODE_ENCRYPTED, true, "cmca.der", "cm-leaf.pem", "cm-leaf.key",
-		   args(verify_by_root, "-CAfile", tt_path("root.pem"), "-cert_chain", tt_path("cmca.pem"), NULL));
+	run_client(
+	    &r, TLS_MODE_ENCRYPTED, true, "cmca.der", "cm-leaf.pem", "cm-leaf.key",
+	    args(verify_by_root, "-CAfile", tt_path("root.pem"), "-cert_chain", tt_path("cmca.pem"), NULL));
 	assert_int_equal(r.hs, TLS_DONE);
 	run_client(&r, TLS_MODE_ENCRYPTED, true, "cmca.der", "cm-leaf.pem", "cm-leaf.key",
-		   args(verify_by_root, "-CAfile", tt_path("root.pem"), NULL));
+	           args(verify_by_root, "-CAfile", tt_path("root.pem"), NULL));
 	assert_int_equal(r.hs, TLS_DONE);
-	run_client(&r, TLS_MODE_ENCRYPTED, true, "cm-leaf.der", "cm-leaf.pem", "cm-leaf.key",
-		   args(verify_by_root, "-CAfile", tt_path("root.pem"), "-cert_chain", tt_path("cmca.pem"), NULL));
+	run_client(
+	    &r, TLS_MODE_ENCRYPTED, true, "cm-leaf.der", "cm-leaf.pem", "cm-leaf.key",
+	    args(verify_by_root, "-CAfile", tt_path("root.pem"), "-cert_chain", tt_path("cmca.pem"), NULL));
 	assert_int_equal(r.hs, TLS_DONE);
-	run_client(&r, TLS_MODE_ENCRYPTED, true, "root.der", "cm-leaf.pem", "cm-leaf.key",
-		   args(verify_by_root, "-CAfile", tt_path("root.pem"), "-cert_chain", tt_path("cmca.pem"), NULL));
+	run_client(
+	    &r, TLS_MODE_ENCRYPTED, true, "root.der", "cm-leaf.pem", "cm-leaf.key",
+	    args(verify_by_root, "-CAfile", tt_path("root.pem"), "-cert_chain", tt_path("cmca.pem"), NULL));
 	assert_int_equal(r.hs, TLS_ERROR);
 	assert_int_equal(r.fail, TLS_FAIL_PIN_MISMATCH);
 	/* the server sends the pinned CA itself, but another leaf signed by something else */
-	run_client(&r, TLS_MODE_ENCRYPTED, true, "cmca.der", "cm2.pem", "cm2.key",
-		   args(verify_by_root, "-CAfile", tt_path("root.pem"), "-cert_chain", tt_path("cmca.pem"), NULL));
+	run_client(
+	    &r, TLS_MODE_ENCRYPTED, true, "cmca.der", "cm2.pem", "cm2.key",
+	    args(verify_by_root, "-CAfile", tt_path("root.pem"), "-cert_chain", tt_path("cmca.pem"), NULL));
 	assert_int_equal(r.hs, TLS_ERROR);
 	assert_int_equal(r.fail, TLS_FAIL_PIN_MISMATCH);
 }
@@ -230,12 +238,12 @@ static void test_pinned_but_expired_or_not_yet_valid(void **state)
 	(void)state;
 	struct run r;
 	run_client(&r, TLS_MODE_ENCRYPTED, true, "cm-expired.der", "cm-expired.pem", "cm.key",
-		   args(verify_by_root, "-CAfile", tt_path("root.pem"), NULL));
+	           args(verify_by_root, "-CAfile", tt_path("root.pem"), NULL));
 	assert_int_equal(r.hs, TLS_ERROR);
 	assert_int_equal(r.fail, TLS_FAIL_CERT_EXPIRED);
 	assert_non_null(strstr(r.reason, "certificate expired (notAfter 2021-01-01 00:00:00 UTC)"));
 	run_client(&r, TLS_MODE_ENCRYPTED, true, "cm-future.der", "cm-future.pem", "cm.key",
-		   args(verify_by_root, "-CAfile", tt_path("root.pem"), NULL));
+	           args(verify_by_root, "-CAfile", tt_path("root.pem"), NULL));
 	assert_int_equal(r.hs, TLS_ERROR);
 	assert_int_equal(r.fail, TLS_FAIL_CERT_NOT_YET_VALID);
 	assert_non_null(strstr(r.reason, "not yet valid (notBefore 2090-01-01 00:00:00 UTC"));
@@ -248,7 +256,8 @@ static void check_unknown_ca(const struct run *r)
 	assert_int_equal(r->fail, TLS_FAIL_PEER_ALERT);
 	assert_int_equal(r->alert, 48);
 	assert_non_null(strstr(r->reason, "unknown_ca"));
-	assert_non_null(strstr(r->reason, "CUCM does not trust vmport's root; upload ROOT.pem as CallManager-trust"));
+	assert_non_null(
+	    strstr(r->reason, "CUCM does not trust vmport's root; upload ROOT.pem as CallManager-trust"));
 }
 
 static void test_untrusted_by_server_tls12(void **state)
@@ -256,7 +265,8 @@ static void test_untrusted_by_server_tls12(void **state)
 	(void)state;
 	struct run r;
 	run_client(&r, TLS_MODE_ENCRYPTED, true, "cm.der", "cm.pem", "cm.key",
-		   args(verify_by_root, "-CAfile", tt_path("other-root.pem"), "-verify_return_error", "-tls1_2", NULL));
+	           args(verify_by_root, "-CAfile", tt_path("other-root.pem"), "-verify_return_error",
+	                "-tls1_2", NULL));
 	assert_int_equal(r.hs, TLS_ERROR);
 	check_unknown_ca(&r);
 }
@@ -267,7 +277,7 @@ static void test_untrusted_by_server_tls13(void **state)
 	struct run r;
 	/* TLS 1.3: the client's handshake ends with its Finished; the refusal arrives on the first read. */
 	run_client(&r, TLS_MODE_ENCRYPTED, true, "cm.der", "cm.pem", "cm.key",
-		   args(verify_by_root, "-CAfile", tt_path("other-root.pem"), "-verify_return_error", NULL));
+	           args(verify_by_root, "-CAfile", tt_path("other-root.pem"), "-verify_return_error", NULL));
 	assert_int_equal(r.post, TLS_ERROR);
 	check_unknown_ca(&r);
 }
@@ -279,15 +289,17 @@ static void test_authenticated_negotiates_null(void **state)
 	TT_REQUIRE(authenticated, "NULL-SHA256/NULL-SHA suites");
 	struct run r;
 	run_client(&r, TLS_MODE_AUTHENTICATED, true, "cm.der", "cm.pem", "cm.key",
-		   args(verify_by_root, "-CAfile", tt_path("root.pem"), "-cipher", "NULL-SHA256:NULL-SHA@SECLEVEL=0", NULL));
+	           args(verify_by_root, "-CAfile", tt_path("root.pem"), "-cipher",
+	                "NULL-SHA256:NULL-SHA@SECLEVEL=0", NULL));
 	assert_int_equal(r.hs, TLS_DONE);
 	assert_int_equal(r.post, TLS_WANT_READ);
 	assert_string_equal(r.version, "TLSv1.2");
 	assert_string_equal(r.cipher, "NULL-SHA256");
 	/* s_server received our KeepAlive (it prints what it reads; NULs show as '.') */
 	assert_non_null(strstr(r.server_log, "\x04..........."));
-	run_client(&r, TLS_MODE_AUTHENTICATED, true, "cm.der", "cm.pem", "cm.key",
-		   args(verify_by_root, "-CAfile", tt_path("root.pem"), "-cipher", "NULL-SHA@SECLEVEL=0", NULL));
+	run_client(
+	    &r, TLS_MODE_AUTHENTICATED, true, "cm.der", "cm.pem", "cm.key",
+	    args(verify_by_root, "-CAfile", tt_path("root.pem"), "-cipher", "NULL-SHA@SECLEVEL=0", NULL));
 	assert_int_equal(r.hs, TLS_DONE);
 	assert_string_equal(r.cipher, "NULL-SHA");
 }
@@ -297,8 +309,8 @@ static void test_encrypted_refuses_null_only_server(void **state)
 	(void)state;
 	struct run r;
 	run_client(&r, TLS_MODE_ENCRYPTED, true, "cm.der", "cm.pem", "cm.key",
-		   args(verify_by_root, "-CAfile", tt_path("root.pem"), "-tls1_2", "-cipher",
-			"NULL-SHA256:NULL-SHA@SECLEVEL=0", NULL));
+	           args(verify_by_root, "-CAfile", tt_path("root.pem"), "-tls1_2", "-cipher",
+	                "NULL-SHA256:NULL-SHA@SECLEVEL=0", NULL));
 	assert_int_equal(r.hs, TLS_ERROR);
 	assert_int_equal(r.fail, TLS_FAIL_PEER_ALERT);
 	assert_int_equal(r.alert, 40);
@@ -312,7 +324,7 @@ static void test_authenticated_refuses_encrypting_server(void **state)
 	TT_REQUIRE(authenticated, "NULL-SHA256/NULL-SHA suites");
 	struct run r;
 	run_client(&r, TLS_MODE_AUTHENTICATED, true, "cm.der", "cm.pem", "cm.key",
-		   args(verify_by_root, "-CAfile", tt_path("root.pem"), NULL));
+	           args(verify_by_root, "-CAfile", tt_path("root.pem"), NULL));
 	assert_int_equal(r.hs, TLS_ERROR);
 	assert_int_equal(r.fail, TLS_FAIL_PEER_ALERT);
 	assert_int_equal(r.alert, 40);
@@ -330,12 +342,12 @@ struct srv_run {
 };
 
 static void run_server(struct srv_run *r, enum tls_mode mode, const char *client_cert, const char *client_key,
-		       const char *const *extra)
+                       const char *const *extra)
 {
 	memset(r, 0, sizeof *r);
 	char err[300];
-	struct tls_ctx *ctx = tt_ctx(TLS_ROLE_SERVER, mode, "cm.pem", NULL, "cm.key", "root.pem", true, NULL, err,
-				     sizeof err);
+	struct tls_ctx *ctx =
+	    tt_ctx(TLS_ROLE_SERVER, mode, "cm.pem", NULL, "cm.key", "root.pem", true, NULL, err, sizeof err);
 	if (!ctx)
 		fail_msg("server ctx: %s", err);
 	assert_int_equal(tls_ctx_trust_count(ctx), 1);
@@ -344,7 +356,8 @@ static void run_server(struct srv_run *r, enum tls_mode mode, const char *client
 	assert_true(lfd >= 0);
 	char connect[32];
 	snprintf(connect, sizeof connect, "127.0.0.1:%d", port);
-	const char *argv[24] = {"openssl", "s_client", "-connect", connect, "-CAfile", tt_path("cm.pem"), "-ign_eof"};
+	const char *argv[24] = {"openssl", "s_client",        "-connect", connect,
+	                        "-CAfile", tt_path("cm.pem"), "-ign_eof"};
 	size_t n = 7;
 	if (client_cert) {
 		argv[n++] = "-cert";
@@ -381,7 +394,8 @@ static void run_server(struct srv_run *r, enum tls_mode mode, const char *client
 	tt_drain(&cli, 500);
 	snprintf(r->client_log, sizeof r->client_log, "%s", cli.log);
 	tt_stop(&cli);
-	print_message("    -> hs=%d %s fail=%d peer %s reason: %s\n", r->hs, r->version, r->fail, r->subject, r->reason);
+	print_message("    -> hs=%d %s fail=%d peer %s reason: %s\n", r->hs, r->version, r->fail, r->subject,
+	              r->reason);
 }
 
 static void test_server_accepts_trusted_port(void **state)
@@ -408,7 +422,7 @@ static void test_server_authenticated_mode(void **state)
 	TT_REQUIRE(authenticated, "NULL-SHA256/NULL-SHA suites");
 	struct srv_run r;
 	run_server(&r, TLS_MODE_AUTHENTICATED, "port.pem", "port.key",
-		   (const char *const[]){"-cipher", "NULL-SHA256@SECLEVEL=0", NULL});
+	           (const char *const[]){"-cipher", "NULL-SHA256@SECLEVEL=0", NULL});
 	assert_int_equal(r.hs, TLS_DONE);
 	assert_string_equal(r.version, "TLSv1.2");
 	assert_non_null(strstr(r.client_log, "NULL-SHA256"));
@@ -445,22 +459,22 @@ static int group_setup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_encrypted_tls13_against_s_server),
-		cmocka_unit_test(test_encrypted_tls12_against_s_server),
-		cmocka_unit_test(test_static_rsa_aes128_sha),
-		cmocka_unit_test(test_pin_mismatch_names_both_fingerprints),
-		cmocka_unit_test(test_pin_mismatch_tls12),
-		cmocka_unit_test(test_no_pin_refused),
-		cmocka_unit_test(test_pin_chains),
-		cmocka_unit_test(test_pinned_but_expired_or_not_yet_valid),
-		cmocka_unit_test(test_untrusted_by_server_tls12),
-		cmocka_unit_test(test_untrusted_by_server_tls13),
-		cmocka_unit_test(test_authenticated_negotiates_null),
-		cmocka_unit_test(test_encrypted_refuses_null_only_server),
-		cmocka_unit_test(test_authenticated_refuses_encrypting_server),
-		cmocka_unit_test(test_server_accepts_trusted_port),
-		cmocka_unit_test(test_server_authenticated_mode),
-		cmocka_unit_test(test_server_refuses_untrusted_port),
+	    cmocka_unit_test(test_encrypted_tls13_against_s_server),
+	    cmocka_unit_test(test_encrypted_tls12_against_s_server),
+	    cmocka_unit_test(test_static_rsa_aes128_sha),
+	    cmocka_unit_test(test_pin_mismatch_names_both_fingerprints),
+	    cmocka_unit_test(test_pin_mismatch_tls12),
+	    cmocka_unit_test(test_no_pin_refused),
+	    cmocka_unit_test(test_pin_chains),
+	    cmocka_unit_test(test_pinned_but_expired_or_not_yet_valid),
+	    cmocka_unit_test(test_untrusted_by_server_tls12),
+	    cmocka_unit_test(test_untrusted_by_server_tls13),
+	    cmocka_unit_test(test_authenticated_negotiates_null),
+	    cmocka_unit_test(test_encrypted_refuses_null_only_server),
+	    cmocka_unit_test(test_authenticated_refuses_encrypting_server),
+	    cmocka_unit_test(test_server_accepts_trusted_port),
+	    cmocka_unit_test(test_server_authenticated_mode),
+	    cmocka_unit_test(test_server_refuses_untrusted_port),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }

@@ -27,8 +27,8 @@ static const uint8_t keepalive_ack[12] = {4, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0};
 static struct tls_ctx *client_ctx(enum tls_mode mode, bool tls13)
 {
 	char err[300];
-	struct tls_ctx *c = tt_ctx(TLS_ROLE_CLIENT, mode, "port.pem", "root.pem", "port.key", NULL, tls13, NULL, err,
-				   sizeof err);
+	struct tls_ctx *c = tt_ctx(TLS_ROLE_CLIENT, mode, "port.pem", "root.pem", "port.key", NULL, tls13,
+	                           NULL, err, sizeof err);
 	if (!c)
 		fail_msg("client ctx: %s", err);
 	return c;
@@ -37,8 +37,8 @@ static struct tls_ctx *client_ctx(enum tls_mode mode, bool tls13)
 static struct tls_ctx *server_ctx(enum tls_mode mode, bool tls13)
 {
 	char err[300];
-	struct tls_ctx *c = tt_ctx(TLS_ROLE_SERVER, mode, "cm.pem", NULL, "cm.key", "root.pem", tls13, NULL, err,
-				   sizeof err);
+	struct tls_ctx *c =
+	    tt_ctx(TLS_ROLE_SERVER, mode, "cm.pem", NULL, "cm.key", "root.pem", tls13, NULL, err, sizeof err);
 	if (!c)
 		fail_msg("server ctx: %s", err);
 	return c;
@@ -153,8 +153,9 @@ static void test_trust_dir_loads_every_pem(void **state)
 	char dir[] = "/tmp/vmport-trust-XXXXXX";
 	assert_non_null(mkdtemp(dir));
 	char cmd[600];
-	snprintf(cmd, sizeof cmd, "cp %s %s/ROOT.pem && cp %s %s/other.pem && echo notes > %s/README && cp %s %s/x.der",
-		 tt_path("root.pem"), dir, tt_path("other-root.pem"), dir, dir, tt_path("root.der"), dir);
+	snprintf(cmd, sizeof cmd,
+	         "cp %s %s/ROOT.pem && cp %s %s/other.pem && echo notes > %s/README && cp %s %s/x.der",
+	         tt_path("root.pem"), dir, tt_path("other-root.pem"), dir, dir, tt_path("root.der"), dir);
 	assert_int_equal(system(cmd), 0);
 	struct tls_ctx_config cfg;
 	tls_ctx_config_init(&cfg, TLS_ROLE_SERVER, TLS_MODE_ENCRYPTED);
@@ -279,7 +280,9 @@ static void run_many(enum tls_mode mode, bool client13, bool server13, const cha
 		struct end *cl = &ends[2 * i], *sr = &ends[2 * i + 1];
 		char label[32];
 		snprintf(label, sizeof label, "CiscoUM1-VI%d", i + 1);
-		cl->c = tls_conn_new(cc, sv[0], &(struct tls_conn_opts){.pinned_der = pin, .pinned_len = pin_len, .label = label});
+		cl->c = tls_conn_new(
+		    cc, sv[0],
+		    &(struct tls_conn_opts){.pinned_der = pin, .pinned_len = pin_len, .label = label});
 		sr->c = tls_conn_new(sc, sv[1], NULL);
 		assert_non_null(cl->c);
 		assert_non_null(sr->c);
@@ -312,10 +315,10 @@ static void run_many(enum tls_mode mode, bool client13, bool server13, const cha
 		assert_true(tls_cipher_allowed(mode, tls_conn_cipher(ends[i].c)));
 		if (!ends[i].server)
 			assert_string_equal(tls_conn_peer_fingerprint(ends[i].c),
-					    tls_conn_peer_fingerprint(ends[0].c));
+			                    tls_conn_peer_fingerprint(ends[0].c));
 	}
 	print_message("    %d pairs, %s %s, %d epoll rounds\n", NPAIRS, tls_conn_version(ends[0].c),
-		      tls_conn_cipher(ends[0].c), loops);
+	              tls_conn_cipher(ends[0].c), loops);
 	uint8_t sha[32];
 	assert_true(tls_conn_peer_sha256(ends[1].c, sha)); /* the server saw the port certificate */
 	assert_non_null(strstr(tls_conn_peer_subject(ends[1].c), "CiscoUM1-VI1"));
@@ -356,15 +359,16 @@ static void test_server_refuses_untrusted_client_pair(void **state)
 	(void)state;
 	for (int v = 0; v < 2; v++) {
 		char err[300];
-		struct tls_ctx *cc = tt_ctx(TLS_ROLE_CLIENT, TLS_MODE_ENCRYPTED, "other-port.pem", NULL, "other-port.key",
-					    NULL, v == 0, NULL, err, sizeof err);
+		struct tls_ctx *cc = tt_ctx(TLS_ROLE_CLIENT, TLS_MODE_ENCRYPTED, "other-port.pem", NULL,
+		                            "other-port.key", NULL, v == 0, NULL, err, sizeof err);
 		assert_non_null(cc);
 		struct tls_ctx *sc = server_ctx(TLS_MODE_ENCRYPTED, true);
 		uint8_t *pin = NULL;
 		size_t pin_len = tt_read("cm.der", &pin);
 		int sv[2];
 		socket_pair(sv);
-		struct tls_conn *c = tls_conn_new(cc, sv[0], &(struct tls_conn_opts){.pinned_der = pin, .pinned_len = pin_len});
+		struct tls_conn *c = tls_conn_new(
+		    cc, sv[0], &(struct tls_conn_opts){.pinned_der = pin, .pinned_len = pin_len});
 		struct tls_conn *s = tls_conn_new(sc, sv[1], NULL);
 		enum tls_status cs, ss;
 		tt_handshake_pair(c, s, &cs, &ss);
@@ -376,8 +380,8 @@ static void test_server_refuses_untrusted_client_pair(void **state)
 			cs = tls_conn_read(c, b, sizeof b, &got);
 		}
 		assert_int_equal(cs, TLS_ERROR);
-		print_message("    %s: server: %s\n    client: %s\n", v == 0 ? "TLS 1.3" : "TLS 1.2", tls_conn_error(s),
-			      tls_conn_error(c));
+		print_message("    %s: server: %s\n    client: %s\n", v == 0 ? "TLS 1.3" : "TLS 1.2",
+		              tls_conn_error(s), tls_conn_error(c));
 		assert_int_equal(tls_conn_fail(c), TLS_FAIL_PEER_ALERT);
 		assert_non_null(strstr(tls_conn_error(c), "upload ROOT.pem as CallManager-trust"));
 		tls_conn_free(c);
@@ -399,7 +403,8 @@ static void test_client_refuses_wrong_server_pair(void **state)
 	size_t pin_len = tt_read("cm2.der", &pin);
 	int sv[2];
 	socket_pair(sv);
-	struct tls_conn *c = tls_conn_new(cc, sv[0], &(struct tls_conn_opts){.pinned_der = pin, .pinned_len = pin_len});
+	struct tls_conn *c =
+	    tls_conn_new(cc, sv[0], &(struct tls_conn_opts){.pinned_der = pin, .pinned_len = pin_len});
 	struct tls_conn *s = tls_conn_new(sc, sv[1], NULL);
 	enum tls_status cs, ss;
 	tt_handshake_pair(c, s, &cs, &ss);
@@ -446,7 +451,8 @@ static void test_der_identity_buffers(void **state)
 		fail_msg("%s", err);
 	int sv[2];
 	socket_pair(sv);
-	struct tls_conn *c = tls_conn_new(cc, sv[0], &(struct tls_conn_opts){.pinned_der = pin, .pinned_len = pin_len});
+	struct tls_conn *c =
+	    tls_conn_new(cc, sv[0], &(struct tls_conn_opts){.pinned_der = pin, .pinned_len = pin_len});
 	struct tls_conn *s = tls_conn_new(sc, sv[1], NULL);
 	enum tls_status cs, ss;
 	tt_handshake_pair(c, s, &cs, &ss);
@@ -478,7 +484,8 @@ static void test_large_write_small_reads_and_truncation(void **state)
 	size_t pin_len = tt_read("cm.der", &pin);
 	int sv[2];
 	socket_pair(sv);
-	struct tls_conn *c = tls_conn_new(cc, sv[0], &(struct tls_conn_opts){.pinned_der = pin, .pinned_len = pin_len});
+	struct tls_conn *c =
+	    tls_conn_new(cc, sv[0], &(struct tls_conn_opts){.pinned_der = pin, .pinned_len = pin_len});
 	struct tls_conn *s = tls_conn_new(sc, sv[1], NULL);
 	enum tls_status cs, ss;
 	tt_handshake_pair(c, s, &cs, &ss);
@@ -553,12 +560,12 @@ static void test_keylog_file(void **state)
 	close(fd);
 	char err[300];
 	for (int v = 0; v < 2; v++) {
-		struct tls_ctx *cc = tt_ctx(TLS_ROLE_CLIENT, TLS_MODE_ENCRYPTED, "port.pem", "root.pem", "port.key", NULL,
-					    v == 0, path, err, sizeof err);
+		struct tls_ctx *cc = tt_ctx(TLS_ROLE_CLIENT, TLS_MODE_ENCRYPTED, "port.pem", "root.pem",
+		                            "port.key", NULL, v == 0, path, err, sizeof err);
 		if (!cc)
 			fail_msg("%s", err);
-		struct tls_ctx *sc = tt_ctx(TLS_ROLE_SERVER, TLS_MODE_ENCRYPTED, "cm.pem", NULL, "cm.key", "root.pem", true,
-					    path, err, sizeof err);
+		struct tls_ctx *sc = tt_ctx(TLS_ROLE_SERVER, TLS_MODE_ENCRYPTED, "cm.pem", NULL, "cm.key",
+		                            "root.pem", true, path, err, sizeof err);
 		if (!sc)
 			fail_msg("%s", err);
 		struct stat st;
@@ -568,7 +575,8 @@ static void test_keylog_file(void **state)
 		size_t pin_len = tt_read("cm.der", &pin);
 		int sv[2];
 		socket_pair(sv);
-		struct tls_conn *c = tls_conn_new(cc, sv[0], &(struct tls_conn_opts){.pinned_der = pin, .pinned_len = pin_len});
+		struct tls_conn *c = tls_conn_new(
+		    cc, sv[0], &(struct tls_conn_opts){.pinned_der = pin, .pinned_len = pin_len});
 		struct tls_conn *s = tls_conn_new(sc, sv[1], NULL);
 		enum tls_status cs, ss;
 		tt_handshake_pair(c, s, &cs, &ss);
@@ -626,19 +634,19 @@ static int group_setup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_no_context_for_nonsecure),
-		cmocka_unit_test(test_cipher_policy),
-		cmocka_unit_test(test_cipher_override_must_fit_the_mode),
-		cmocka_unit_test(test_context_errors_name_the_problem),
-		cmocka_unit_test(test_trust_dir_loads_every_pem),
-		cmocka_unit_test(test_many_pairs_tls13),
-		cmocka_unit_test(test_many_pairs_tls12_server),
-		cmocka_unit_test(test_many_pairs_authenticated),
-		cmocka_unit_test(test_server_refuses_untrusted_client_pair),
-		cmocka_unit_test(test_client_refuses_wrong_server_pair),
-		cmocka_unit_test(test_der_identity_buffers),
-		cmocka_unit_test(test_large_write_small_reads_and_truncation),
-		cmocka_unit_test(test_keylog_file),
+	    cmocka_unit_test(test_no_context_for_nonsecure),
+	    cmocka_unit_test(test_cipher_policy),
+	    cmocka_unit_test(test_cipher_override_must_fit_the_mode),
+	    cmocka_unit_test(test_context_errors_name_the_problem),
+	    cmocka_unit_test(test_trust_dir_loads_every_pem),
+	    cmocka_unit_test(test_many_pairs_tls13),
+	    cmocka_unit_test(test_many_pairs_tls12_server),
+	    cmocka_unit_test(test_many_pairs_authenticated),
+	    cmocka_unit_test(test_server_refuses_untrusted_client_pair),
+	    cmocka_unit_test(test_client_refuses_wrong_server_pair),
+	    cmocka_unit_test(test_der_identity_buffers),
+	    cmocka_unit_test(test_large_write_small_reads_and_truncation),
+	    cmocka_unit_test(test_keylog_file),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }

@@ -266,8 +266,8 @@ int tt_s_server(struct tt_proc *p, const char *cert, const char *key, const char
 		int port = tt_free_port();
 		char accept[32];
 		snprintf(accept, sizeof accept, "127.0.0.1:%d", port);
-		const char *argv[40] = {"openssl", "s_server", "-accept", accept, "-cert", tt_path(cert), "-key",
-					tt_path(key), "-naccept", "1", "-ign_eof"};
+		const char *argv[40] = {"openssl", "s_server",   "-accept",  accept, "-cert",   tt_path(cert),
+		                        "-key",    tt_path(key), "-naccept", "1",    "-ign_eof"};
 		int n = 11;
 		for (size_t i = 0; extra && extra[i] && n < 38; i++)
 			argv[n++] = extra[i];
@@ -335,7 +335,8 @@ enum tls_status tt_write_all(struct tls_conn *c, const void *buf, size_t n, int 
 	}
 }
 
-void tt_handshake_pair(struct tls_conn *client, struct tls_conn *server, enum tls_status *cs, enum tls_status *ss)
+void tt_handshake_pair(struct tls_conn *client, struct tls_conn *server, enum tls_status *cs,
+                       enum tls_status *ss)
 {
 	*cs = *ss = TLS_WANT_READ;
 	for (int i = 0; i < 200; i++) {
@@ -415,7 +416,7 @@ struct pcap_side {
 };
 
 static void write_packet(FILE *f, struct pcap_side *from, const struct pcap_side *to, uint8_t flags,
-			 const uint8_t *data, size_t len, uint32_t t)
+                         const uint8_t *data, size_t len, uint32_t t)
 {
 	uint8_t pkt[40 + 1460];
 	size_t total = 40 + len;
@@ -443,7 +444,8 @@ static void write_packet(FILE *f, struct pcap_side *from, const struct pcap_side
 	from->seq += (uint32_t)len + ((flags & 0x03) ? 1 : 0); /* SYN/FIN take one */
 }
 
-int tt_capture_write_pcap(const struct tt_capture *cap, const char *path, uint16_t local_port, uint16_t remote_port)
+int tt_capture_write_pcap(const struct tt_capture *cap, const char *path, uint16_t local_port,
+                          uint16_t remote_port)
 {
 	FILE *f = fopen(path, "wb");
 	if (!f)
@@ -452,9 +454,9 @@ int tt_capture_write_pcap(const struct tt_capture *cap, const char *path, uint16
 	fwrite(gh, sizeof gh, 1, f);
 	struct pcap_side local = {local_port, 0x7f000001, 1000}, remote = {remote_port, 0x7f000001, 5000};
 	uint32_t t = 1000;
-	write_packet(f, &local, &remote, 0x02, NULL, 0, t++);  /* SYN */
-	write_packet(f, &remote, &local, 0x12, NULL, 0, t++);  /* SYN-ACK */
-	write_packet(f, &local, &remote, 0x10, NULL, 0, t++);  /* ACK */
+	write_packet(f, &local, &remote, 0x02, NULL, 0, t++); /* SYN */
+	write_packet(f, &remote, &local, 0x12, NULL, 0, t++); /* SYN-ACK */
+	write_packet(f, &local, &remote, 0x10, NULL, 0, t++); /* ACK */
 	for (size_t i = 0; i < cap->n; i++) {
 		const struct tt_seg *s = &cap->segs[i];
 		struct pcap_side *from = s->dir == TLS_DIR_OUT ? &local : &remote;
@@ -468,8 +470,9 @@ int tt_capture_write_pcap(const struct tt_capture *cap, const char *path, uint16
 	return 0;
 }
 
-struct tls_ctx *tt_ctx(enum tls_role role, enum tls_mode mode, const char *cert, const char *chain, const char *key,
-		       const char *trust, bool tls13, const char *keylog, char *err, size_t err_cap)
+struct tls_ctx *tt_ctx(enum tls_role role, enum tls_mode mode, const char *cert, const char *chain,
+                       const char *key, const char *trust, bool tls13, const char *keylog, char *err,
+                       size_t err_cap)
 {
 	struct tls_ctx_config cfg;
 	tls_ctx_config_init(&cfg, role, mode);

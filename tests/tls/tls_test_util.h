@@ -28,8 +28,8 @@ int tt_listen(int *port);
 
 struct tt_proc {
 	pid_t pid;
-	int out;        /* child's stdout+stderr */
-	int in;         /* child's stdin */
+	int out;         /* child's stdout+stderr */
+	int in;          /* child's stdin */
 	char log[16384]; /* what it printed so far */
 	size_t log_len;
 	bool exited;
@@ -57,7 +57,8 @@ enum tls_status tt_read_exact(struct tls_conn *c, void *buf, size_t n, int timeo
 /* Write with poll() until done. */
 enum tls_status tt_write_all(struct tls_conn *c, const void *buf, size_t n, int timeout_ms);
 /* Step a client and a server (same process, e.g. a socketpair) until both are done or failed. */
-void tt_handshake_pair(struct tls_conn *client, struct tls_conn *server, enum tls_status *cs, enum tls_status *ss);
+void tt_handshake_pair(struct tls_conn *client, struct tls_conn *server, enum tls_status *cs,
+                       enum tls_status *ss);
 
 /* Captured TLS bytes of one TCP connection, written as a pcap with synthetic IPv4/TCP headers. */
 struct tt_capture {
@@ -65,12 +66,13 @@ struct tt_capture {
 		enum tls_dir dir;
 		uint8_t *bytes;
 		size_t len;
-	} *segs;
+	} * segs;
 	size_t n, cap;
 };
 void tt_capture_tap(void *arg, enum tls_dir dir, const uint8_t *bytes, size_t len);
 /* `local` is the side the tap ran on; ports as seen on the wire. Returns 0. */
-int tt_capture_write_pcap(const struct tt_capture *cap, const char *path, uint16_t local_port, uint16_t remote_port);
+int tt_capture_write_pcap(const struct tt_capture *cap, const char *path, uint16_t local_port,
+                          uint16_t remote_port);
 void tt_capture_free(struct tt_capture *cap);
 
 /* cmocka skip() with a note when this wolfSSL build lacks a feature (Debian's package). */
@@ -79,13 +81,14 @@ void tt_capture_free(struct tt_capture *cap);
 		struct tls_features f_;                                                                      \
 		tls_features(&f_);                                                                           \
 		if (!f_.feature) {                                                                           \
-			print_message("    skipped: this wolfSSL build has no %s\n", what);                   \
+			print_message("    skipped: this wolfSSL build has no %s\n", what);                  \
 			skip();                                                                              \
 		}                                                                                            \
 	} while (0)
 
 /* A PKI-based context: role/mode with cert+key (and chain / trust) from PKI file names. */
-struct tls_ctx *tt_ctx(enum tls_role role, enum tls_mode mode, const char *cert, const char *chain, const char *key,
-		       const char *trust, bool tls13, const char *keylog, char *err, size_t err_cap);
+struct tls_ctx *tt_ctx(enum tls_role role, enum tls_mode mode, const char *cert, const char *chain,
+                       const char *key, const char *trust, bool tls13, const char *keylog, char *err,
+                       size_t err_cap);
 
 #endif
