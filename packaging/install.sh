@@ -1,6 +1,8 @@
 #!/bin/sh
 # Install vmport from this unpacked release tarball on the board, as root, and (re)start it.
-#   /usr/bin/vmport, /usr/share/vmport/greeting.wav, /etc/vmport/{vmport.ini,board.ini},
+#   /usr/bin/vmport, /usr/share/vmport/greeting.wav, /etc/vmport/{vmport.ini,board.ini} (the
+#   service runs with VMPORT_BOARD=/etc/vmport/board.ini; the shipped copy also goes to
+#   /usr/share/vmport/board/<board>/board.ini, where `vmport run -b <board>` looks),
 #   /var/lib/vmport (state: CA, port keys, CTL cache, control socket, mailboxes),
 #   /etc/systemd/system/vmport.service, /usr/lib/vmport/vmport-supervise.sh, /usr/share/doc/vmport/.
 # With systemd (/run/systemd/system): the unit is enabled and restarted. Without it: the stand-in
@@ -63,13 +65,21 @@ fi
 "$here/bin/vmport" version >/dev/null || die "bin/vmport does not run here"
 
 # Files. The binary is replaced by rename: a running vmport keeps its old copy until restarted.
-install -d -m 0755 /usr/bin /usr/share/vmport /usr/lib/vmport /usr/share/doc/vmport /etc/vmport
+install -d -m 0755 /usr/bin /usr/share/vmport /usr/lib/vmport /usr/share/doc/vmport /etc/vmport \
+  "/usr/share/vmport/board/$board"
 install -d -m 0750 /var/lib/vmport
 install -m 0755 "$here/bin/vmport" /usr/bin/.vmport.new
 mv -f /usr/bin/.vmport.new /usr/bin/vmport
 install -m 0644 "$here/share/greeting.wav" /usr/share/vmport/greeting.wav
 install -m 0755 "$here/systemd/vmport-supervise.sh" /usr/lib/vmport/vmport-supervise.sh
-install -m 0644 "$here/etc/board.ini" /etc/vmport/board.ini
+install -m 0644 "$here/etc/board.ini" "/usr/share/vmport/board/$board/board.ini"
+if [ -f /etc/vmport/board.ini ] && ! cmp -s "$here/etc/board.ini" /etc/vmport/board.ini; then
+  # A board file edited on the board (LED names, audio devices) is kept; the new one is beside it.
+  install -m 0644 "$here/etc/board.ini" /etc/vmport/board.ini.new
+  say "NOTE: /etc/vmport/board.ini differs from the shipped one: kept; the new one is board.ini.new"
+else
+  install -m 0644 "$here/etc/board.ini" /etc/vmport/board.ini
+fi
 for f in README.md BUILDINFO NEEDED SHA256SUMS etc/vmport.ini.sample systemd/vmport.service; do
   install -m 0644 "$here/$f" /usr/share/doc/vmport/
 done

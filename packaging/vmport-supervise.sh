@@ -7,6 +7,7 @@
 conf=${1:-/etc/vmport/vmport.ini}
 pidfile=${VMPORT_SUPERVISE_PIDFILE:-/run/vmport-supervise.pid}
 export VMPORT_DATADIR=${VMPORT_DATADIR:-/usr/share/vmport}
+export VMPORT_BOARD=${VMPORT_BOARD:-/etc/vmport/board.ini}
 umask 027
 mkdir -p /var/lib/vmport
 echo $$ >"$pidfile"

@@ -228,6 +228,18 @@ cmake --build "$build" -j"$jobs" >"$root/build/cross-$board.build.log" 2>&1 ||
   { grep -E 'error|Error|undefined|warning' "$root/build/cross-$board.build.log" | head -n 40 >&2
     tail -n 20 "$root/build/cross-$board.build.log" >&2; die "build failed"; }
 
+# A CPU without the ARMv8 Crypto Extensions (the Pi 4's BCM2711: "+nocrypto" in its toolchain
+# file) faults on AESE/SHA256H/PMULL. wolfSSL's --enable-armasm (5.5.4) uses them without a run-time
+# check, and qemu's Cortex-A72 model has them, so the tests cannot tell: look at the code.
+if [ "$debarch" = arm64 ] && grep -q 'nocrypto' "$toolchain" 2>/dev/null; then
+  n=$("$triple-objdump" -d "$build/bin/vmport" | grep -cE $'\t(aes[ed]|aesi?mc|sha1[cmph]|sha1su[01]|sha256h2?|sha256su[01]|pmull2?)\t' || true)
+  if [ "$n" -gt 0 ]; then
+    die "bin/vmport has $n ARMv8 Crypto Extension instructions (wolfSSL --enable-armasm) and" \
+      "$board's CPU has none: it would die with SIGILL there. No tarball; build wolfSSL for" \
+      "this board without --enable-armasm (scripts/build-wolfssl.sh)."
+  fi
+fi
+
 # --- the tarball ---
 [ -f "$board_dir/board.ini" ] || die "no board/$board/board.ini: built in $build, no tarball"
 bin=$build/bin/vmport

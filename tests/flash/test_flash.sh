@@ -115,7 +115,7 @@ echo "$board_ip $(cut -d' ' -f1-2 "$work/keys/host.pub")" >"$work/known_hosts"
 # The board.
 say "board: sshd on $board_ip:22 over an overlay of / (namespace $ns_board)"
 mkdir -p "$work/rw" "$work/root"
-W=$work BOARD_IP=$board_ip ip netns exec "$ns_board" unshare --mount --propagation private -- bash -c '
+W=$work BOARD_IP=$board_ip SRC=$root ip netns exec "$ns_board" unshare --mount --propagation private -- bash -c '
   set -e
   mount -t tmpfs -o mode=0755 vmport-flash-rw "$W/rw"
   mkdir "$W/rw/upper" "$W/rw/work"
@@ -125,6 +125,9 @@ W=$work BOARD_IP=$board_ip ip netns exec "$ns_board" unshare --mount --propagati
   mount --rbind /sys "$W/root/sys"
   mount -t tmpfs -o mode=0755 vmport-flash-run "$W/root/run"
   mount -t tmpfs -o mode=1777 vmport-flash-tmp "$W/root/tmp"
+  # A real board has no source tree: hide it (vmport also looks for board files and the greeting
+  # next to the sources it was built from).
+  if [ -d "$W/root$SRC" ]; then mount -t tmpfs -o ro,mode=0755 vmport-flash-nosrc "$W/root$SRC"; fi
   mkdir -p "$W/root/run/sshd" "$W/root/etc/vmport-flash-sshd"
   d=$W/root/etc/vmport-flash-sshd
   install -m 0600 "$W/keys/host" "$d/host_ed25519"
@@ -245,6 +248,12 @@ if board 'test -x /usr/bin/vmport && test -f /etc/vmport/vmport.ini && test -f /
   ok "board: /usr/bin/vmport, /etc/vmport/{vmport,board}.ini, greeting, /var/lib/vmport; supervisor running"
 else
   bad "board: installed files or the supervisor missing"
+fi
+board_line=$(board "grep -m 1 \"board: \" /var/log/vmport.log" 2>/dev/null || true)
+if [ -n "$board_line" ] && ! board 'grep -q "no board.ini" /var/log/vmport.log'; then
+  ok "vmport run took the installed board file: ${board_line#* info }"
+else
+  bad "vmport run did not report its board file"
 fi
 if [ "$host_had_vmport" = 0 ] && [ -e /usr/bin/vmport ]; then
   bad "this machine got a /usr/bin/vmport: the install escaped the board's overlay"
