@@ -113,7 +113,7 @@ int vm_control_open(struct vm_control *ctl, struct vm_loop *loop, const char *pa
 	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
 	struct sockaddr_un sa;
 	if (make_addr(&sa, path) < 0) {
-		snprintf(err, err_cap, "control socket path too long: %s", path);
+		snprintf(err, err_cap, "control socket path too long: %.200s", path);
 		return -ENAMETOOLONG;
 	}
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -202,7 +202,7 @@ int vm_control_request(const char *path, const char *request, int out_fd, int ti
 {
 	struct sockaddr_un sa;
 	if (make_addr(&sa, path) < 0) {
-		snprintf(err, err_cap, "control socket path too long: %s", path);
+		snprintf(err, err_cap, "control socket path too long: %.200s", path);
 		return -1;
 	}
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
