@@ -15,6 +15,14 @@ set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR ${VMPORT_PROCESSOR})
 set(CMAKE_C_COMPILER ${VMPORT_TRIPLE}-gcc)
 set(CMAKE_C_FLAGS_INIT "${VMPORT_CPU_FLAGS}")
+# 32-bit targets: 64-bit file offsets and time_t (glibc >= 2.34). Without them readdir() fails
+# with EOVERFLOW under qemu-arm on 64-bit hosts (ext4's 64-bit directory hashes) and certificates
+# valid past 2038 (vmport's 20-year root, CallManager certificates) look expired or garbled.
+# scripts/cross-build.sh builds wolfSSL and libsrtp2 for these targets with the same flags, so
+# they agree on struct layouts; vmport passes no time_t to Debian's 32-bit libraries.
+if(VMPORT_PROCESSOR MATCHES "^arm")
+  string(APPEND CMAKE_C_FLAGS_INIT " -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64")
+endif()
 
 set(VMPORT_SYSROOT "" CACHE PATH "Sysroot with the target's -dev packages (dpkg -x)")
 # try_compile projects re-read this file: hand the sysroot on to them.

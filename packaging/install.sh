@@ -4,7 +4,8 @@
 #   service runs with VMPORT_BOARD=/etc/vmport/board.ini; the shipped copy also goes to
 #   /usr/share/vmport/board/<board>/board.ini, where `vmport run -b <board>` looks),
 #   /var/lib/vmport (state: CA, port keys, CTL cache, control socket, mailboxes),
-#   /etc/systemd/system/vmport.service, /usr/lib/vmport/vmport-supervise.sh, /usr/share/doc/vmport/.
+#   /etc/systemd/system/vmport.service, /usr/lib/vmport/vmport-supervise.sh, /usr/share/doc/vmport/,
+#   /usr/lib/vmport/lib*.so.N (wolfSSL and libsrtp2 as vmport builds them; NEEDED says "bundled").
 # With systemd (/run/systemd/system): the unit is enabled and restarted. Without it: the stand-in
 # supervisor is (re)started under setsid, logging to /var/log/vmport.log.
 # The shared libraries vmport needs (NEEDED: soname and Debian package) are installed with apt-get
@@ -48,6 +49,7 @@ missing_pkgs=""
 missing_libs=""
 while read -r lib pkg; do
   [ -n "$lib" ] || continue
+  [ "$pkg" = bundled ] && continue # carried in lib/vmport (wolfSSL, libsrtp2)
   if ! ldconfig -p | grep -q "^[[:space:]]*$lib "; then
     missing_libs="$missing_libs $lib"
     missing_pkgs="$missing_pkgs $pkg"
@@ -62,15 +64,22 @@ if [ -n "$missing_libs" ]; then
     die "missing libraries:$missing_libs (Debian packages:$missing_pkgs)"
   fi
 fi
-"$here/bin/vmport" version >/dev/null || die "bin/vmport does not run here"
+"$here/bin/vmport" version >/dev/null || die "bin/vmport does not run here (it finds lib/vmport beside it)"
 
 # Files. The binary is replaced by rename: a running vmport keeps its old copy until restarted.
 install -d -m 0755 /usr/bin /usr/share/vmport /usr/lib/vmport /usr/share/doc/vmport /etc/vmport \
   "/usr/share/vmport/board/$board"
 install -d -m 0750 /var/lib/vmport
+# The libraries vmport carries, in /usr/lib/vmport (its RUNPATH: $ORIGIN/../lib/vmport), first.
+for lib in "$here"/lib/vmport/*; do
+  [ -f "$lib" ] || continue
+  name=$(basename "$lib")
+  install -m 0644 "$lib" "/usr/lib/vmport/.$name.new"
+  mv -f "/usr/lib/vmport/.$name.new" "/usr/lib/vmport/$name"
+done
 install -m 0755 "$here/bin/vmport" /usr/bin/.vmport.new
 mv -f /usr/bin/.vmport.new /usr/bin/vmport
-install -m 0644 "$here/share/greeting.wav" /usr/share/vmport/greeting.wav
+install -m 0644 "$here/share/vmport/greeting.wav" /usr/share/vmport/greeting.wav
 install -m 0755 "$here/systemd/vmport-supervise.sh" /usr/lib/vmport/vmport-supervise.sh
 install -m 0644 "$here/etc/board.ini" "/usr/share/vmport/board/$board/board.ini"
 if [ -f /etc/vmport/board.ini ] && ! cmp -s "$here/etc/board.ini" /etc/vmport/board.ini; then

@@ -23,7 +23,7 @@ srcs=("$root/tests/tls/bench_handshake.c" "$root"/firmware/tls/tls_*.c "$root/fi
 cflags=(-std=c11 -O2 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$root/firmware")
 
 gcc "${cflags[@]}" "${srcs[@]}" -o "$work/bench-debian" $(PKG_CONFIG_PATH= pkg-config --cflags --libs wolfssl)
-gcc "${cflags[@]}" -I"$prefix/include" "${srcs[@]}" -o "$work/bench-tuned" "$prefix/lib/libwolfssl.a" -lm -pthread
+gcc "${cflags[@]}" -I"$prefix/include" "${srcs[@]}" -o "$work/bench-tuned" -L"$prefix/lib" -Wl,-rpath,"$prefix/lib" -lwolfssl -lm -pthread
 "$root/tests/tls/mkcerts.sh" "$work/pki"
 
 # run NAME BINARY [ARGS...] → keeps the best wall-clock rate per NAME

@@ -14,7 +14,9 @@ prefix="$cache/libsrtp-$arch"
 
 options=(--enable-openssl --disable-debug-logging --disable-log-stdout)
 cflags="-O2 -fPIC"
-stamp_text="$(printf '%s ' "${options[@]}") $cflags"
+# (the stamp names the shared library, so caches made before it was built are rebuilt)
+stamp_extra="shared"
+stamp_text="$(printf '%s ' "${options[@]}") $cflags $stamp_extra"
 
 if [ -f "$prefix/.stamp" ] && [ "$(cat "$prefix/.stamp")" = "$stamp_text" ]; then
   echo "$prefix"
@@ -30,10 +32,11 @@ cd "$work"
   host_opt=()
   [ -n "$host" ] && host_opt=(--host="$host")
   ./configure "${host_opt[@]}" --prefix="$prefix" "${options[@]}" CFLAGS="$cflags"
-  make -j"$(nproc)" libsrtp2.a
+  make -j"$(nproc)" libsrtp2.a shared_library
   make install
 } >"$cache/libsrtp-$arch.log" 2>&1 || { tail -n 40 "$cache/libsrtp-$arch.log" >&2; exit 1; }
-# Only the static library is installed (no shared one is built): its users need libcrypto.
+# Both libraries are installed; vmport links the shared one (libsrtp2.so.1, NEEDED libcrypto.so.3)
+# and the release tarball carries it in lib/vmport.
 echo "$stamp_text" >"$prefix/.stamp"
 rm -rf "$work"
 echo "$prefix"

@@ -25,7 +25,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 board=${1:?usage: cross-build.sh BOARD (host, qemu-arm64, qemu-armhf, rpi4, bbb)}
 jobs=${JOBS:-$(nproc)}
-build_type=${VMPORT_BUILD_TYPE:-RelWithDebInfo}
+# MinSizeRel: the board binary's size is a target (under 400 KB, board/README.md). The media hot
+# path is libsrtp/OpenSSL (built -O2) and the kernel; vmport's own code is a few percent of it.
+build_type=${VMPORT_BUILD_TYPE:-MinSizeRel}
 board_dir=$root/board/$board
 say() { echo "cross-build[$board]: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -165,10 +167,10 @@ stage_prefix() {
 
 build=$root/build/cross-$board
 target_cppflags=""
-known_cflags=""
-# No build-tree RPATH: the tarball's binary must not name build directories (the tests find the
-# sysroot's libraries through the emulator's LD_LIBRARY_PATH, set by the toolchain file).
-cmake_args=(-DCMAKE_BUILD_TYPE="$build_type" -DCMAKE_SKIP_BUILD_RPATH=ON)
+# The binaries' only RUNPATH is $ORIGIN/../lib/vmport (CMakeLists.txt: wolfSSL and libsrtp2 are
+# carried in lib/vmport); the tarball's binary names no build directory. The tests find the
+# sysroot's other libraries through the emulator's LD_LIBRARY_PATH, set by the toolchain file.
+cmake_args=(-DCMAKE_BUILD_TYPE="$build_type")
 toolchain=${VMPORT_TOOLCHAIN_FILE:-$board_dir/toolchain.cmake}
 if [ -f "$toolchain" ]; then
   cmake_args+=(-DCMAKE_TOOLCHAIN_FILE="$toolchain")
@@ -193,15 +195,13 @@ if [ "$cross" = 1 ]; then
   if [ "$debarch" = armhf ]; then
     target_cppflags="-D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64"
     deps=$root/build/deps-$triple-t64
-    # Known and reported, still printed as a warning: firmware/control/control.c (lines 116, 205)
-    # snprintf()s an unbounded path, which -Wformat-truncation flags with a 32-bit size_t. Drop
-    # this once the message bounds the path (e.g. "%.64s").
-    if grep -q 'control socket path too long: %s"' "$root/firmware/control/control.c" 2>/dev/null; then
-      known_cflags="-Wno-error=format-truncation"
-    fi
   fi
   say "wolfSSL for $triple (Debian's source; cached in ${deps#"$root/"})"
-  wolfssl=$(VMPORT_DEPS=$deps CPPFLAGS="$target_cppflags" "$root/scripts/build-wolfssl.sh" "$triple")
+  # A CPU without the ARMv8 Crypto Extensions ("+nocrypto" in the toolchain file, the Pi 4):
+  # wolfSSL without --enable-armasm (see the objdump check below).
+  variant=""
+  grep -q 'nocrypto' "$toolchain" 2>/dev/null && variant=nocrypto
+  wolfssl=$(VMPORT_DEPS=$deps CPPFLAGS="$target_cppflags" "$root/scripts/build-wolfssl.sh" "$triple" $variant)
   say "libsrtp2 for $triple (Debian's source, OpenSSL backend; cached)"
   srtp=$(VMPORT_DEPS=$deps \
     CPPFLAGS="$target_cppflags -isystem $sysroot/usr/include/$triple -isystem $sysroot/usr/include" \
@@ -218,12 +218,18 @@ else
   cmake_args+=(-DVMPORT_WOLFSSL_PREFIX="$wolfssl" -DVMPORT_SRTP_PREFIX="$srtp")
 fi
 
-# Extra compiler flags: the target's (above) and VMPORT_CROSS_CFLAGS for a trial (empty in CI).
-cmake_args+=("-DCMAKE_C_FLAGS=$target_cppflags $known_cflags ${VMPORT_CROSS_CFLAGS:-}")
-say "configure and build in $build ($build_type${target_cppflags:+, $target_cppflags}${known_cflags:+, known issue: $known_cflags})"
+# Extra compiler flags for a trial (empty in CI), through CFLAGS: CMake adds them to the toolchain
+# file's CMAKE_C_FLAGS_INIT (the board's -mcpu/-mfpu, and the 32-bit boards' -D_FILE_OFFSET_BITS=64
+# -D_TIME_BITS=64), which a -DCMAKE_C_FLAGS=... on the command line would replace.
+export CFLAGS="${VMPORT_CROSS_CFLAGS:-}"
+say "configure and build in $build ($build_type)"
+# A fresh cache each time: pkg-config results are cached by CMake and the libraries above may have
+# been rebuilt with other options (objects whose flags did not change are not rebuilt).
+rm -f "$build/CMakeCache.txt"
 cmake -S "$root" -B "$build" "${cmake_args[@]}" >"$root/build/cross-$board.configure.log" 2>&1 ||
   { tail -n 40 "$root/build/cross-$board.configure.log" >&2; die "cmake configure failed"; }
 grep -E 'wolfSSL:|libsrtp2:' "$root/build/cross-$board.configure.log" | sed 's/^-- /  /' >&2 || true
+say "C flags: $(sed -nE 's/^CMAKE_C_FLAGS:STRING=(.*)$/\1/p' "$build/CMakeCache.txt")"
 cmake --build "$build" -j"$jobs" >"$root/build/cross-$board.build.log" 2>&1 ||
   { grep -E 'error|Error|undefined|warning' "$root/build/cross-$board.build.log" | head -n 40 >&2
     tail -n 20 "$root/build/cross-$board.build.log" >&2; die "build failed"; }
@@ -232,9 +238,11 @@ cmake --build "$build" -j"$jobs" >"$root/build/cross-$board.build.log" 2>&1 ||
 # file) faults on AESE/SHA256H/PMULL. wolfSSL's --enable-armasm (5.5.4) uses them without a run-time
 # check, and qemu's Cortex-A72 model has them, so the tests cannot tell: look at the code.
 if [ "$debarch" = arm64 ] && grep -q 'nocrypto' "$toolchain" 2>/dev/null; then
-  n=$("$triple-objdump" -d "$build/bin/vmport" | grep -cE $'\t(aes[ed]|aesi?mc|sha1[cmph]|sha1su[01]|sha256h2?|sha256su[01]|pmull2?)\t' || true)
+  n=$(for f in "$build/bin/vmport" "$build"/lib/vmport/*.so.*; do "$triple-objdump" -d "$f"; done |
+    grep -cE $'\t(aes[ed]|aesi?mc|sha1[cmph]|sha1su[01]|sha256h2?|sha256su[01]|pmull2?)\t' || true)
+  say "ARMv8 Crypto Extension instructions in bin/vmport and lib/vmport: $n"
   if [ "$n" -gt 0 ]; then
-    die "bin/vmport has $n ARMv8 Crypto Extension instructions (wolfSSL --enable-armasm) and" \
+    die "bin/vmport or lib/vmport has $n ARMv8 Crypto Extension instructions (wolfSSL --enable-armasm) and" \
       "$board's CPU has none: it would die with SIGILL there. No tarball; build wolfSSL for" \
       "this board without --enable-armasm (scripts/build-wolfssl.sh)."
   fi
@@ -251,10 +259,21 @@ version=$(sed -nE 's/^CMAKE_PROJECT_VERSION:[A-Z]+=(.*)$/\1/p' "$build/CMakeCach
 name=vmport-$version-$board
 stage=$root/build/dist-$board/$name
 rm -rf "$root/build/dist-$board"
-mkdir -p "$stage/bin" "$stage/share" "$stage/etc" "$stage/systemd" "$root/dist"
+mkdir -p "$stage/bin" "$stage/lib/vmport" "$stage/share/vmport/board/$board" "$stage/etc" \
+  "$stage/systemd" "$root/dist"
 "$strip_tool" --strip-all -o "$stage/bin/vmport" "$bin"
-cp "$root/share/greeting.wav" "$stage/share/"
+# The libraries vmport carries (wolfSSL, libsrtp2 built here: CMakeLists.txt), by soname.
+bundled=()
+for lib in "$build"/lib/vmport/*.so.*; do
+  soname=$(readelf -d "$lib" | sed -nE 's/.*\(SONAME\).*\[(.*)\]/\1/p')
+  [ "$(basename "$lib")" = "$soname" ] || continue
+  "$strip_tool" --strip-unneeded -o "$stage/lib/vmport/$soname" "$lib"
+  chmod 0644 "$stage/lib/vmport/$soname"
+  bundled+=("$soname")
+done
+cp "$root/share/greeting.wav" "$stage/share/vmport/"
 cp "$board_dir/board.ini" "$stage/etc/board.ini"
+cp "$board_dir/board.ini" "$stage/share/vmport/board/$board/board.ini"
 cp "$root/packaging/vmport.ini.sample" "$stage/etc/vmport.ini.sample"
 cp "$root/packaging/vmport.service" "$root/packaging/vmport-supervise.sh" "$stage/systemd/"
 cp "$root/packaging/install.sh" "$stage/install.sh"
@@ -263,7 +282,10 @@ chmod 0755 "$stage/install.sh" "$stage/systemd/vmport-supervise.sh"
 # The libraries the board must have and the Debian packages holding them (install.sh checks
 # them with ldconfig and installs what is missing).
 needed_pkg() {
-  local lib=$1 deb
+  local lib=$1 deb b
+  for b in "${bundled[@]}"; do
+    [ "$lib" = "$b" ] && { echo bundled; return; }
+  done
   case "$lib" in libc.so.* | libm.so.* | libpthread.so.* | libdl.so.* | librt.so.* | ld-linux*)
     echo libc6; return ;;
   esac
@@ -276,11 +298,14 @@ needed_pkg() {
   fi
   echo unknown
 }
-for lib in $(readelf -d "$stage/bin/vmport" | sed -nE 's/.*\(NEEDED\).*\[(.*)\]/\1/p'); do
+# vmport's own NEEDED and those of the libraries it carries (libsrtp2 needs libcrypto).
+for lib in $(for f in "$stage/bin/vmport" "$stage"/lib/vmport/*; do readelf -d "$f"; done |
+  sed -nE 's/.*\(NEEDED\).*\[(.*)\]/\1/p' | awk '!seen[$0]++'); do
   echo "$lib $(needed_pkg "$lib")"
 done >"$stage/NEEDED"
-if readelf -d "$stage/bin/vmport" | grep -qE 'RPATH|RUNPATH'; then
-  die "bin/vmport carries an RPATH: $(readelf -d "$stage/bin/vmport" | grep -E 'RPATH|RUNPATH')"
+runpath=$(readelf -d "$stage/bin/vmport" | sed -nE 's/.*\((RPATH|RUNPATH)\).*\[(.*)\]/\2/p')
+if [ "$runpath" != '$ORIGIN/../lib/vmport' ]; then
+  die "bin/vmport's RUNPATH is '$runpath', not \$ORIGIN/../lib/vmport (a build directory?)"
 fi
 {
   echo "name=$name"
@@ -297,5 +322,9 @@ tar -C "$root/build/dist-$board" --owner=0 --group=0 --numeric-owner -czf "$tarb
 
 size=$(stat -c %s "$stage/bin/vmport")
 say "vmport for $board: $(file -b "$stage/bin/vmport" | cut -d, -f1-2), stripped $size bytes"
+for lib in "$stage"/lib/vmport/*; do
+  say "carries: lib/vmport/$(basename "$lib") $(stat -c %s "$lib") bytes"
+done
 say "needs: $(cut -d' ' -f1 "$stage/NEEDED" | tr '\n' ' ')"
+say "installed size: $(du -sb "$stage" | cut -f1) bytes (tarball $(stat -c %s "$tarball") bytes)"
 echo "$tarball"

@@ -48,19 +48,11 @@ import json, os, re, sys
 # code under test (reported). Remove an entry once the test is fixed or skips the case itself
 # under VMPORT_EMULATOR.
 QEMU_LIMITS = {
-    "test_loop": "test_timers_fire_in_due_order reads its start time after arming the timers, so "
-                 "qemu's slower arming makes the 50 ms timer look early (failed 1 run in 4 on armhf); "
-                 "the fix is to read it first",
-    "test_engine_recorder": "its crash case fork()s a multi-threaded process and starts a thread in "
-                            "the child: qemu-user 7.2 aborts (qemu_plugin_vcpu_init_hook assertion)",
     "boardhal_netns": "the IPv6 RTP probe never shows up in the peer namespace's capture under "
                       "qemu-aarch64 and qemu-arm alike (IPv4 does); passes natively",
 }
 # Known failures on 32-bit boards, reported to the code's owners; run again once fixed.
-KNOWN_32BIT = {
-    "test_wav": "test_truncated_header_says_how_much_is_needed expects info.needed > 4 GiB, "
-                "which a 32-bit size_t cannot hold (the parser saturates at SIZE_MAX)",
-}
+KNOWN_32BIT = {}
 
 tests_json, build, testfile, exclude, factor, e2e = sys.argv[1:7]
 factor = float(factor)

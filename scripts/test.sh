@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Bootstrap, build and run every test: the normal build, the same tests under ASan+UBSan, then a
-# short run of every libFuzzer target over its seed corpus. Exits non-zero on the first failure.
+# Bootstrap, build and run every test: the normal build, the same tests under ASan+UBSan, a short
+# run of every libFuzzer target over its seed corpus, the qemu-arm64 and qemu-armhf boards' builds
+# and tests under qemu-user, and scripts/flash.sh against an ssh "board" in a network namespace.
+# Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -11,6 +13,10 @@ fuzz_seconds=${FUZZ_SECONDS:-20}
 
 section() { printf '\n==== %s ====\n' "$*"; }
 start=$(date +%s)
+
+# Fresh CMake caches: pkg-config results are cached, and bootstrap may just have rebuilt wolfSSL or
+# libsrtp2 with other options (objects whose flags did not change are not rebuilt).
+rm -f build/CMakeCache.txt build-asan/CMakeCache.txt build-fuzz/CMakeCache.txt
 
 section "build (Release, as shipped)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -47,5 +53,19 @@ for target in "$root"/build-fuzz/bin/fuzz_*; do
 done
 echo "fuzz: $fuzz_pass passed, $fuzz_fail failed"
 [ "$fuzz_fail" -eq 0 ] && [ "$fuzz_pass" -gt 0 ]
+
+# The ARM boards CI can run: each board's own build (scripts/cross-build.sh) with its unit tests
+# and the 2-port encrypted call under qemu-user (scripts/cross-test.sh). VMPORT_SKIP_CROSS=1 skips
+# them on a developer's machine; CI never sets it.
+if [ -z "${VMPORT_SKIP_CROSS:-}" ]; then
+  for board in qemu-arm64 qemu-armhf; do
+    section "board $board under qemu-user"
+    t0=$(date +%s)
+    ./scripts/cross-test.sh "$board"
+    echo "board $board: $(( $(date +%s) - t0 )) s"
+  done
+  section "flash a board over ssh (tests/flash, network namespaces)"
+  ./tests/flash/test_flash.sh
+fi
 
 section "done in $(( $(date +%s) - start )) s"

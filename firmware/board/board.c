@@ -1,5 +1,6 @@
 /* The board file: one table of keys drives parsing, range checks and the error messages. */
 #include "board.h"
+#include "data_dir.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -13,7 +14,6 @@
 #ifndef VMPORT_SOURCE_BOARDS
 #define VMPORT_SOURCE_BOARDS "/usr/share/vmport/board"
 #endif
-#define VMPORT_INSTALLED_BOARDS "/usr/share/vmport/board"
 
 enum key_type {
 	KEY_STR,     /* free text up to size-1 */
@@ -319,15 +319,16 @@ int vm_board_path(const char *board, char *out, size_t cap)
 		snprintf(out, cap, "%s", board);
 		return access(out, R_OK) == 0 ? 0 : -ENOENT;
 	}
-	const char *dirs[] = {getenv("VMPORT_BOARD_DIR"), VMPORT_SOURCE_BOARDS, VMPORT_INSTALLED_BOARDS};
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		if (!dirs[i] || !dirs[i][0])
-			continue;
-		snprintf(out, cap, "%s/%s/board.ini", dirs[i], board);
+	const char *dir = getenv("VMPORT_BOARD_DIR");
+	if (dir != NULL && dir[0] != '\0') {
+		snprintf(out, cap, "%s/%s/board.ini", dir, board);
 		if (access(out, R_OK) == 0)
 			return 0;
 	}
-	return -ENOENT;
+	char rel[128];
+	if ((size_t)snprintf(rel, sizeof(rel), "board/%s/board.ini", board) >= sizeof(rel))
+		return -ENAMETOOLONG;
+	return vm_data_find(rel, out, cap);
 }
 
 bool vm_board_audio_config(const struct vm_board *b, enum hal_audio_dir dir, struct hal_audio_config *cfg)

@@ -308,7 +308,8 @@ static int load_files(struct labcm_tftp *srv, const char *dir, char *err, size_t
 		if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof(srv->files[0].name))
 			continue;
 		char path[LABCM_PATH_MAX + 80];
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= sizeof(path))
+			continue; /* cannot be opened by that name */
 		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		struct stat st;
 		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||

@@ -2,6 +2,7 @@
  * event loop, in the foreground. SIGTERM unregisters every port and exits 0; SIGHUP re-reads CONF
  * and re-registers only the ports whose settings changed. */
 #include "run.h"
+#include "data_dir.h"
 
 #include "cmd.h"
 #include "log.h"
@@ -23,11 +24,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifndef VMPORT_SOURCE_SHARE
-#define VMPORT_SOURCE_SHARE "/usr/share/vmport"
-#endif
-#define VMPORT_INSTALLED_SHARE "/usr/share/vmport"
-
 /* After SIGTERM, ports have this long to unregister before vmport exits anyway. */
 #define SHUTDOWN_GRACE_MS 5000u
 
@@ -48,19 +44,10 @@ int vm_run_make_dirs(const char *path)
 	return 0;
 }
 
-/* The shipped greeting: next to the sources in a development tree, else the installed copy. */
+/* The shipped greeting (data_dir.h says where it is looked for). */
 static void default_greeting(char *out, size_t cap)
 {
-	const char *env = getenv("VMPORT_DATADIR");
-	const char *dirs[] = {env, VMPORT_SOURCE_SHARE, VMPORT_INSTALLED_SHARE};
-	for (size_t i = 0; i < 3; i++) {
-		if (!dirs[i])
-			continue;
-		snprintf(out, cap, "%s/greeting.wav", dirs[i]);
-		if (access(out, R_OK) == 0)
-			return;
-	}
-	snprintf(out, cap, "%s/greeting.wav", VMPORT_INSTALLED_SHARE);
+	(void)vm_data_find("greeting.wav", out, cap);
 }
 
 static void on_all_stopped(void *arg)

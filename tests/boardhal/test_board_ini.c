@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "board/board.h"
@@ -253,8 +254,38 @@ static void test_board_path(void **state)
 	(void)state;
 	char path[512];
 	unsetenv("VMPORT_BOARD_DIR");
+	unsetenv("VMPORT_DATADIR");
+	/* By name: the copy beside the program (build/share/vmport, as installed), not the sources. */
+	assert_int_equal(vm_board_path("rpi4", path, sizeof(path)), 0);
+	const char *tail = "/bin/../share/vmport/board/rpi4/board.ini";
+	assert_true(strlen(path) > strlen(tail));
+	assert_string_equal(path + strlen(path) - strlen(tail), tail);
+	assert_null(strstr(path, VMPORT_BOARD_SRC));
+	/* $VMPORT_BOARD_DIR, then $VMPORT_DATADIR/board come first. */
+	char dir[] = "/tmp/vmport-boardpath-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char sub[600], file[640];
+	snprintf(sub, sizeof(sub), "%s/board", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(sub, sizeof(sub), "%s/board/rpi4", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(file, sizeof(file), "%s/board.ini", sub);
+	FILE *f = fopen(file, "w");
+	assert_non_null(f);
+	fclose(f);
+	setenv("VMPORT_DATADIR", dir, 1);
+	assert_int_equal(vm_board_path("rpi4", path, sizeof(path)), 0);
+	assert_string_equal(path, file);
+	setenv("VMPORT_BOARD_DIR", VMPORT_BOARD_SRC, 1);
 	assert_int_equal(vm_board_path("rpi4", path, sizeof(path)), 0);
 	assert_string_equal(path, VMPORT_BOARD_SRC "/rpi4/board.ini");
+	unsetenv("VMPORT_BOARD_DIR");
+	unsetenv("VMPORT_DATADIR");
+	unlink(file);
+	rmdir(sub);
+	snprintf(sub, sizeof(sub), "%s/board", dir);
+	rmdir(sub);
+	rmdir(dir);
 	assert_int_equal(vm_board_path("no-such-board", path, sizeof(path)), -ENOENT);
 	assert_int_equal(vm_board_path(VMPORT_BOARD_SRC "/bbb/board.ini", path, sizeof(path)), 0);
 	assert_int_equal(vm_board_path("./nope/board.ini", path, sizeof(path)), -ENOENT);

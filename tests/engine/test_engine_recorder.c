@@ -300,6 +300,11 @@ static void test_crash_leaves_only_a_temp_file_that_the_sweep_removes(void **sta
 	struct fixture *f = *state;
 	char path[256];
 	snprintf(path, sizeof(path), "%s/crash.wav", f->dir);
+	if (getenv("VMPORT_EMULATOR") != NULL) {
+		/* qemu-user 7.2 aborts when a child of a multi-threaded process starts a thread
+		 * (qemu_plugin_vcpu_init_hook assertion): a limit of the emulator, not of the board. */
+		skip();
+	}
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {

@@ -125,8 +125,7 @@ W=$work BOARD_IP=$board_ip SRC=$root ip netns exec "$ns_board" unshare --mount -
   mount --rbind /sys "$W/root/sys"
   mount -t tmpfs -o mode=0755 vmport-flash-run "$W/root/run"
   mount -t tmpfs -o mode=1777 vmport-flash-tmp "$W/root/tmp"
-  # A real board has no source tree: hide it (vmport also looks for board files and the greeting
-  # next to the sources it was built from).
+  # A real board has no source tree: hide it (nothing installed may depend on it).
   if [ -d "$W/root$SRC" ]; then mount -t tmpfs -o ro,mode=0755 vmport-flash-nosrc "$W/root$SRC"; fi
   mkdir -p "$W/root/run/sshd" "$W/root/etc/vmport-flash-sshd"
   d=$W/root/etc/vmport-flash-sshd
@@ -244,8 +243,10 @@ fi
 # What the board got, and what this machine did not.
 if board 'test -x /usr/bin/vmport && test -f /etc/vmport/vmport.ini && test -f /etc/vmport/board.ini &&
           test -f /usr/share/vmport/greeting.wav && test -d /var/lib/vmport &&
+          test -f /usr/lib/vmport/libwolfssl.so.35 && test -f /usr/lib/vmport/libsrtp2.so.1 &&
+          ldd /usr/bin/vmport | grep -q "libwolfssl.so.35 => /usr/bin/../lib/vmport/" &&
           kill -0 "$(cat /run/vmport-supervise.pid)"'; then
-  ok "board: /usr/bin/vmport, /etc/vmport/{vmport,board}.ini, greeting, /var/lib/vmport; supervisor running"
+  ok "board: /usr/bin/vmport (wolfSSL, libsrtp2 from /usr/lib/vmport), /etc/vmport/{vmport,board}.ini, greeting, /var/lib/vmport; supervisor running"
 else
   bad "board: installed files or the supervisor missing"
 fi

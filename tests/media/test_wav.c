@@ -297,7 +297,9 @@ static void test_truncated_header_says_how_much_is_needed(void **state)
 	add(&f, "junk", 4);
 	add32(&f, UINT32_MAX);
 	assert_int_equal(wav_parse_header(f.b, f.len, &info), WAV_ERR_TRUNCATED);
-	assert_int_equal(info.needed, 12 + 8 + (uint64_t)UINT32_MAX + 1 + 8);
+	/* (UINT32_MAX is odd: one pad byte.) A 32-bit size_t cannot hold that: the parser saturates. */
+	uint64_t want = 12 + 8 + (uint64_t)UINT32_MAX + 1 + 8;
+	assert_int_equal(info.needed, want > SIZE_MAX ? SIZE_MAX : want);
 }
 
 int main(void)

@@ -952,7 +952,8 @@ static void test_encode_errors(void **state)
 
 	/* Strings longer than their wire field are refused, never cut. */
 	fill_msg(&m, SCCP_REGISTER, 0);
-	strcpy(m.u.reg.device_name, "CiscoUM1-VI1234567"); /* 18 > 16 */
+	/* 17 characters and no NUL in the 17-byte field: one more than the wire's 16. */
+	memset(m.u.reg.device_name, 'A', sizeof(m.u.reg.device_name));
 	assert_int_equal(sccp_encode(&m, pdu, sizeof(pdu)), SCCP_ERR_INVALID);
 	fill_msg(&m, SCCP_REGISTER, 0);
 	strcpy(m.u.reg.device_name, "CiscoUM1-VI12345"); /* exactly 16: fits, no NUL on the wire */
@@ -973,7 +974,8 @@ static void test_encode_errors(void **state)
 	       "A caller whose display name is far longer than forty bytes");
 	assert_int_equal(sccp_encode(&m, pdu, sizeof(pdu)), SCCP_ERR_INVALID);
 	fill_msg(&m, SCCP_CALL_INFO_V2, 0);
-	strcpy(m.u.call_info.called_party, "12345678901234567890123456"); /* 26 > 25 */
+	/* 26 digits and no NUL in the 26-byte field: one more than the V18 wire's 25. */
+	memset(m.u.call_info.called_party, '1', sizeof(m.u.call_info.called_party));
 	assert_int_equal(sccp_encode(&m, pdu, sizeof(pdu)), SCCP_ERR_INVALID);
 
 	/* Counts the arrays cannot hold. */
