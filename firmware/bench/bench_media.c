@@ -9,11 +9,15 @@
  * Printed: CPU time per stream (engine A's thread), engine A's CPU per packet pair (one sent,
  * one received, everything included) next to bare libsrtp protect+unprotect of the same packet
  * measured here (one context pair, and cycling over N like the engine), and send-time lateness
- * (due time on the grid to sendto) next to the bare timer's wake-up lateness. */
+ * (due time on the grid to sendto) next to the bare timer's wake-up lateness. Engine A's CPU is
+ * also split into user mode (judged against bare libsrtp, which is all user mode) and kernel mode
+ * (judged against bare UDP, which is nearly all kernel), from samples of its thread's CPU clock
+ * (cpu_split.h says why not from the kernel's own utime/stime). */
 #include <errno.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <getopt.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -28,6 +32,7 @@
 
 #include "bench.h"
 #include "clock/hal_clock.h"
+#include "cpu_split.h"
 #include "log.h"
 #include "media.h"
 #include "media_clip.h"
@@ -395,6 +400,79 @@ static void print_lat(const char *name, const struct media_hist *h)
 	       (unsigned long long)h->count);
 }
 
+/* The user/kernel split of engine A's media thread over the measured window. One sample per
+ * ~0.5 ms of its CPU time (a prime number of ns, so that nothing periodic in the thread lines up
+ * with it): ~15000 samples in a 10 s run at 75% of a core, +-0.8 points. */
+#define SPLIT_PERIOD_NS 499979u
+
+struct split_figures {
+	bool sampled;      /* share from samples; otherwise from the kernel's ticks */
+	double share;      /* user-mode share of the thread's CPU, 0..1; -1: unknown */
+	double tick_share; /* the kernel's tick accounting's, for comparison; -1: unknown */
+	double ci_points;  /* 95% half-width of a sampled share, percentage points */
+	double unseen;     /* share of the CPU time outside the sampled clock, counted as kernel */
+	uint64_t samples;
+	double user_ns, kernel_ns; /* per packet pair */
+};
+
+static void split_compute(const struct cpu_split *s, uint64_t cpu_ns, double pair_ns, struct split_figures *f)
+{
+	f->samples = cpu_split_samples(s);
+	f->tick_share = cpu_split_tick_user_share(s);
+	f->share = cpu_split_user_share(s, cpu_ns);
+	f->unseen = cpu_split_unseen_share(s, cpu_ns);
+	f->sampled = f->share >= 0;
+	if (!f->sampled)
+		f->share = f->tick_share;
+	f->ci_points = f->sampled ? 196.0 * sqrt(f->share * (1 - f->share) / (double)f->samples) : 0;
+	f->user_ns = f->share >= 0 ? pair_ns * f->share : 0;
+	f->kernel_ns = f->share >= 0 ? pair_ns - f->user_ns : 0;
+}
+
+static void print_split(const struct split_figures *f, double bare_ns, double bare_n_ns, double udp_ns)
+{
+	if (f->share < 0) {
+		printf("  engine user/kernel split       : not measurable (no perf_event_open, no /proc)\n");
+		return;
+	}
+	printf("  engine user mode per pair      : %7.2f us (%.0f%% of its CPU)", f->user_ns / 1e3,
+	       100 * f->share);
+	if (bare_ns > 0 && bare_n_ns > 0)
+		printf("   vs bare libsrtp: ratio %.2f (1 context pair), %.2f (N)", f->user_ns / bare_ns,
+		       f->user_ns / bare_n_ns);
+	printf(
+	    "\n  engine kernel mode per pair    : %7.2f us (%.0f%% of its CPU)   vs bare UDP: ratio %.2f\n",
+	    f->kernel_ns / 1e3, 100 * (1 - f->share), udp_ns > 0 ? f->kernel_ns / udp_ns : 0);
+	if (!f->sampled) {
+		printf("  user/kernel split from         : the kernel's tick accounting (perf_event_open not "
+		       "permitted): biased, see cpu_split.h\n");
+		return;
+	}
+	printf("  user/kernel split from         : %llu samples of the thread's CPU clock, 1 per %.1f ms "
+	       "(95%%: +-%.1f points);\n",
+	       (unsigned long long)f->samples, SPLIT_PERIOD_NS / 1e6, f->ci_points);
+	printf("                                   %.1f%% of its CPU unsampled (context switches) counted as "
+	       "kernel; user is an upper bound\n",
+	       100 * f->unseen);
+	if (f->tick_share >= 0)
+		printf("                                   (the kernel's tick accounting says %.0f%% user: "
+		       "its ticks fall on grid slots)\n",
+		       100 * f->tick_share);
+}
+
+/* The split's fields of the RESULT line. */
+static void print_split_result(const struct split_figures *f, double bare_ns, double bare_n_ns, double udp_ns)
+{
+	printf(
+	    " user_pair_us=%.2f kernel_pair_us=%.2f user_pct=%.1f user_ratio=%.2f user_ratioN=%.2f "
+	    "kernel_ratio_udp=%.2f split_samples=%llu split_unseen_pct=%.1f split_src=%s tick_user_pct=%.1f",
+	    f->user_ns / 1e3, f->kernel_ns / 1e3, f->share >= 0 ? 100 * f->share : -1,
+	    bare_ns > 0 ? f->user_ns / bare_ns : 0, bare_n_ns > 0 ? f->user_ns / bare_n_ns : 0,
+	    udp_ns > 0 ? f->kernel_ns / udp_ns : 0, (unsigned long long)f->samples, 100 * f->unseen,
+	    f->sampled ? "perf" : (f->share >= 0 ? "ticks" : "none"),
+	    f->tick_share >= 0 ? 100 * f->tick_share : -1);
+}
+
 /* Ports are fixed so the two processes need not exchange them: channel i of engine A uses
  * A_PORT + 2i, of engine B B_PORT + 2i (RTCP one above). */
 #define A_PORT 10000u
@@ -588,21 +666,25 @@ int bench_media_main(int argc, char **argv)
 		drain_events(a);
 	}
 	struct media_totals t0, t1;
+	struct cpu_split split;
 	media_engine_timing_reset(a);
 	atomic_store(&bt->reset, true);
 	usleep(50000);
 	media_engine_totals(a, &t0);
+	cpu_split_start(&split, media_engine_thread_tid(a), SPLIT_PERIOD_NS);
 	uint64_t cpu0 = media_engine_thread_cpu_ns(a);
 	uint64_t proc0 = process_cpu_ns();
 	uint64_t wall0 = hal_clock_now_ns();
 	for (unsigned s = 0; s < o.seconds; s++) {
 		sleep(1);
 		drain_events(a);
+		cpu_split_poll(&split);
 	}
 	media_engine_totals(a, &t1);
 	uint64_t cpu1 = media_engine_thread_cpu_ns(a);
 	uint64_t proc1 = process_cpu_ns();
 	uint64_t wall1 = hal_clock_now_ns();
+	cpu_split_stop(&split);
 	atomic_store(&bt->stop, true);
 	pthread_join(bt->thread, NULL);
 	timer_started = false;
@@ -618,9 +700,13 @@ int bench_media_main(int argc, char **argv)
 	    ((double)media_hist_percentile(send, 0.999) - (double)media_hist_percentile(&bt->hist, 0.999)) /
 	    1e3;
 	const char *sched = o.rt ? "SCHED_FIFO" : "normal, nice";
+	struct split_figures sf;
+	split_compute(&split, cpu1 - cpu0, pair_ns, &sf);
 
 	printf("vmport-bench media: %u streams, G.711 %u ms, %s, %.1f s measured after %u s warm-up\n",
 	       o.streams, o.ptime, suite_name(o.suite), secs, o.warmup);
+	if (o.suite != 0)
+		printf("  SRTP (engine and bare figures alike): %s\n", media_srtp_implementation());
 	printf("  engine A (measured): CPU %d, %s %d; engine B (far end, own process): CPU %d, %s %d; "
 	       "bare timer: CPU %d, %s %d\n",
 	       o.cpu, sched, o.prio, o.peer_cpu, sched, o.prio - 1, o.peer_cpu, sched, o.prio);
@@ -655,6 +741,7 @@ int bench_media_main(int argc, char **argv)
 	       udp_ns / 1e3, 12 + o.ptime * 8 + 4, o.streams);
 	printf("  bare libsrtp (N) + bare UDP    : %7.2f us   ratio %.2f: what the engine adds to the two\n",
 	       (bare_n_ns + udp_ns) / 1e3, pair_ns / (bare_n_ns + udp_ns));
+	print_split(&sf, o.suite != 0 ? bare_ns : 0, o.suite != 0 ? bare_n_ns : 0, udp_ns);
 	printf("  lateness (us)                       p50      p99    p99.9      max    samples\n");
 	print_lat("media thread, per send", send);
 	print_lat("media thread, wake-ups", wake);
@@ -665,7 +752,7 @@ int bench_media_main(int argc, char **argv)
 	       "ratio=%.2f bareN_pair_us=%.2f ratioN=%.2f udp_pair_us=%.2f ratio_srtp_udp=%.2f "
 	       "send_p50_us=%.0f send_p99_us=%.0f send_p999_us=%.0f send_max_us=%.0f bare_p50_us=%.0f "
 	       "bare_p99_us=%.0f bare_p999_us=%.0f bare_max_us=%.0f p999_diff_us=%.0f rx_pct=%.1f lost=%llu "
-	       "late=%llu skipped=%llu\n",
+	       "late=%llu skipped=%llu",
 	       o.streams, cpu / 1e3 / secs / o.streams, 100.0 * cpu / 1e9 / secs, pair_ns / 1e3,
 	       bare_ns / 1e3, bare_ns > 0 ? pair_ns / bare_ns : 0, bare_n_ns / 1e3,
 	       bare_n_ns > 0 ? pair_ns / bare_n_ns : 0, udp_ns / 1e3, pair_ns / (bare_n_ns + udp_ns),
@@ -675,6 +762,8 @@ int bench_media_main(int argc, char **argv)
 	       media_hist_percentile(&bt->hist, 0.999) / 1e3, bt->hist.max_ns / 1e3, p999_diff,
 	       expected > 0 ? 100.0 * (double)rx / expected : 0, (unsigned long long)(t1.lost - t0.lost),
 	       (unsigned long long)(t1.late - t0.late), (unsigned long long)(t1.tx_skipped - t0.tx_skipped));
+	print_split_result(&sf, o.suite != 0 ? bare_ns : 0, o.suite != 0 ? bare_n_ns : 0, udp_ns);
+	printf("\n");
 	rc = 0;
 out:
 	if (timer_started) {

@@ -251,5 +251,8 @@ void media_engine_totals(const struct media_engine *e, struct media_totals *out)
 
 /* CPU time the media thread has used so far (ns); 0 before start. */
 uint64_t media_engine_thread_cpu_ns(const struct media_engine *e);
+/* The media thread's kernel thread id, for per-thread readings from outside (/proc/self/task,
+ * perf_event_open); 0 until the thread has started running. */
+int media_engine_thread_tid(const struct media_engine *e);
 
 #endif

@@ -120,7 +120,8 @@ int media_engine_create(const struct media_engine_config *cfg, struct media_engi
 		LOGE(LOG_COMP, "SRTP self-test failed: %s; secure media is unusable", err);
 		return -EIO;
 	}
-	LOGI(LOG_COMP, "SRTP self-test passed (AES_CM_128_HMAC_SHA1_80, AEAD_AES_128_GCM known answers)");
+	LOGI(LOG_COMP, "SRTP self-test passed (AES_CM_128_HMAC_SHA1_80, AEAD_AES_128_GCM known answers); %s",
+	     media_srtp_implementation());
 
 	struct media_engine *e = aligned_alloc(SPSC_CACHE_LINE, (sizeof(*e) + SPSC_CACHE_LINE - 1) /
 	                                                            SPSC_CACHE_LINE * SPSC_CACHE_LINE);
@@ -135,6 +136,7 @@ int media_engine_create(const struct media_engine_config *cfg, struct media_engi
 	e->rtcp_epfd = -1;
 	atomic_init(&e->stop, false);
 	atomic_init(&e->timing_reset, false);
+	atomic_init(&e->tid, 0);
 	e->port_cursor = (uint16_t)(cfg->port_min + (cfg->port_min & 1u));
 
 	unsigned n = cfg->max_channels;
@@ -172,12 +174,6 @@ int media_engine_create(const struct media_engine_config *cfg, struct media_engi
 	for (unsigned i = 0; i < 256; i++) {
 		e->ulaw_table[i] = g711_ulaw_to_linear((uint8_t)i);
 		e->alaw_table[i] = g711_alaw_to_linear((uint8_t)i);
-	}
-	for (unsigned i = 0; i < MEDIA_RX_BATCH; i++) {
-		e->rx_iov[i].iov_base = e->rx_buf[i];
-		e->rx_iov[i].iov_len = MEDIA_PKT_MAX;
-		e->rx_msgs[i].msg_hdr.msg_iov = &e->rx_iov[i];
-		e->rx_msgs[i].msg_hdr.msg_iovlen = 1;
 	}
 	e->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	e->rtcp_epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -491,6 +487,7 @@ static void *media_main(void *arg)
 	char desc[192];
 
 	pthread_setname_np(pthread_self(), "vmport-media");
+	atomic_store_explicit(&e->tid, (int)gettid(), memory_order_release);
 	/* Start-up, before the first deadline: the only place this thread logs. */
 	int rc = hal_rt_apply(e->rt_ops, &e->cfg.rt, &res);
 	hal_rt_describe(&e->cfg.rt, &res, desc, sizeof(desc));
@@ -598,6 +595,7 @@ void media_engine_stop(struct media_engine *e)
 	pthread_join(e->thread, NULL);
 	e->running = false;
 	e->have_thread_clock = false;
+	atomic_store_explicit(&e->tid, 0, memory_order_release);
 	media_recorder_stop(e->rec);
 	/* The media thread is gone: no clip is in use any more. */
 	release_all_clips(e);
@@ -858,6 +856,11 @@ uint64_t media_engine_thread_cpu_ns(const struct media_engine *e)
 	if (!e->have_thread_clock || clock_gettime(e->thread_clock, &ts) != 0)
 		return 0;
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int media_engine_thread_tid(const struct media_engine *e)
+{
+	return atomic_load_explicit(&e->tid, memory_order_acquire);
 }
 
 void media_engine_timing_reset(struct media_engine *e)

@@ -37,7 +37,6 @@
 #define MEDIA_CMD_BUDGET 32u
 /* Longest the thread works through the grid before it looks at commands and its stop flag. */
 #define MEDIA_GRID_BUDGET_NS 20000000ull
-#define MEDIA_RX_BATCH 8u
 #define MEDIA_PKT_MAX 1500u
 #define MEDIA_FRAME_MAX (MEDIA_PTIME_MAX * 8u)
 /* RTCP sockets are polled (one epoll_wait for all) this often: the error it adds to the
@@ -187,6 +186,7 @@ struct media_engine {
 	atomic_bool stop;
 	clockid_t thread_clock;
 	bool have_thread_clock;
+	atomic_int tid; /* the media thread's, set by itself at start-up; 0 before */
 
 	/* ---- media thread only ---- */
 	struct media_channel *bucket[MEDIA_WHEEL];
@@ -198,10 +198,8 @@ struct media_engine {
 	int rtcp_epfd;
 	uint64_t rtcp_poll_ns;
 	bool events_pushed;
-	struct media_totals local; /* plain counters, published to `pub` once per wake */
-	struct mmsghdr rx_msgs[MEDIA_RX_BATCH];
-	struct iovec rx_iov[MEDIA_RX_BATCH];
-	uint8_t rx_buf[MEDIA_RX_BATCH][MEDIA_PKT_MAX];
+	struct media_totals local;     /* plain counters, published to `pub` once per wake */
+	uint8_t rx_buf[MEDIA_PKT_MAX]; /* one received datagram at a time, RTP or RTCP */
 	uint8_t tx_buf[MEDIA_PKT_MAX];
 	int16_t pcm[MEDIA_FRAME_MAX];
 	int16_t ulaw_table[256];

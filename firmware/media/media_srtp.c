@@ -9,9 +9,14 @@
 #ifdef VMPORT_SRTP_NSS
 #include <nss.h>
 #endif
+#ifdef VMPORT_SRTP_OPENSSL
+#include "media_srtp_ossl.h"
+#endif
 
 static pthread_once_t srtp_once = PTHREAD_ONCE_INIT;
 static int srtp_init_result;
+static const char *srtp_impl = "libsrtp's own AES-CM and HMAC-SHA1";
+static bool srtp_glue;
 
 static void srtp_init_once(void)
 {
@@ -30,6 +35,23 @@ static void srtp_init_once(void)
 	}
 #endif
 	srtp_init_result = srtp_init() == srtp_err_status_ok ? 0 : -EIO;
+#ifdef VMPORT_SRTP_OPENSSL
+	srtp_glue = srtp_init_result == 0 && media_srtp_ossl_install() == 0;
+	if (srtp_glue)
+		srtp_impl = "AES-CM and HMAC-SHA1 without per-packet OpenSSL set-up (media_srtp_ossl.c)";
+#endif
+}
+
+const char *media_srtp_implementation(void)
+{
+	pthread_once(&srtp_once, srtp_init_once);
+	return srtp_impl;
+}
+
+bool media_srtp_cm_alloc_free(void)
+{
+	pthread_once(&srtp_once, srtp_init_once);
+	return srtp_glue;
 }
 
 int media_srtp_global_init(void)

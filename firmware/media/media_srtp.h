@@ -31,6 +31,11 @@ enum media_srtp_result {
 
 /* srtp_init once per process (thread-safe). 0 or -EIO. */
 int media_srtp_global_init(void);
+/* Which AES-CM and HMAC-SHA1 libsrtp runs in this process (for logs and benchmarks). */
+const char *media_srtp_implementation(void);
+/* True when they are media_srtp_ossl.c's: protecting and unprotecting with the AES-CM suites
+ * then allocates nothing (libsrtp's OpenSSL 3 backend allocates twice per HMAC). */
+bool media_srtp_cm_alloc_free(void);
 
 /* MEDIA_OK when the key block is one this engine implements (algorithm 0 always is), else
  * MEDIA_ERR_CRYPTO. Lengths must match the suite exactly. */

@@ -1,8 +1,10 @@
 /* The media thread's packet path allocates nothing: malloc, calloc and realloc are interposed in
  * this program and counted when the media thread calls them, over two seconds of steady state
- * with every per-packet feature busy (plain RTP both ways so that libsrtp's own allocations, a
- * property of its crypto backend, do not hide ours; tone playback, jitter buffer, recording,
- * RTCP, RFC 2833 both ways). Not built with AddressSanitizer, which owns malloc itself. */
+ * with every per-packet feature busy (tone playback, jitter buffer, recording, RTCP, RFC 2833
+ * both ways). First in plain RTP, so that libsrtp's own allocations, a property of its crypto
+ * backend, cannot hide ours; then with AES_CM_128_HMAC_SHA1_80 where libsrtp runs
+ * media_srtp_ossl.c's AES-CM and HMAC-SHA1, which allocate nothing per packet either (skipped
+ * with another backend). Not built with AddressSanitizer, which owns malloc itself. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -20,6 +22,7 @@
 #include "clock/hal_clock.h"
 #include "media.h"
 #include "media_clip.h"
+#include "media_srtp.h"
 
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
@@ -101,9 +104,23 @@ static void drain(struct media_engine *e)
 		;
 }
 
-static void test_packet_path_allocates_nothing(void **state)
+/* Keys for both directions of the two channels: channel ch sends with tx[ch], which is what the
+ * other channel receives with. */
+static void make_keys(uint32_t algorithm, struct media_key tx[2])
 {
-	(void)state;
+	memset(tx, 0, 2 * sizeof(*tx));
+	for (unsigned ch = 0; ch < 2 && algorithm != MEDIA_CRYPTO_NONE; ch++) {
+		tx[ch].algorithm = algorithm;
+		tx[ch].key_len = 16;
+		tx[ch].salt_len = 14;
+		assert_int_equal(hal_random_bytes(tx[ch].key, 16), 0);
+		assert_int_equal(hal_random_bytes(tx[ch].salt, 14), 0);
+	}
+}
+
+static void run_packet_path(uint32_t algorithm)
+{
+	struct media_key keys[2];
 	struct media_engine_config cfg;
 	struct media_engine *e;
 	struct media_clip *tone;
@@ -121,8 +138,10 @@ static void test_packet_path_allocates_nothing(void **state)
 	assert_int_equal(media_clip_tone(1000, 8000, 1000, &tone), 0);
 
 	uint16_t port[2];
+	make_keys(algorithm, keys);
 	for (unsigned ch = 0; ch < 2; ch++) {
-		struct media_open_req r = {.ptime_ms = 20, .codec = MEDIA_CODEC_PCMU, .dtmf_pt = 101};
+		struct media_open_req r = {
+		    .ptime_ms = 20, .codec = MEDIA_CODEC_PCMU, .dtmf_pt = 101, .key = keys[1 - ch]};
 		assert_int_equal(media_open(e, ch, &r), 0);
 		port[ch] = wait_for(e, MEDIA_EV_OPENED, ch).u.opened.local_port;
 	}
@@ -130,7 +149,8 @@ static void test_packet_path_allocates_nothing(void **state)
 		struct media_tx_req t = {.remote_addr = htonl(INADDR_LOOPBACK),
 		                         .remote_port = port[1 - ch],
 		                         .ptime_ms = 20,
-		                         .codec = MEDIA_CODEC_PCMU};
+		                         .codec = MEDIA_CODEC_PCMU,
+		                         .key = keys[ch]};
 		assert_int_equal(media_start_tx(e, ch, &t), 0);
 		assert_int_equal(media_play(e, ch, tone, true), 0);
 	}
@@ -154,6 +174,7 @@ static void test_packet_path_allocates_nothing(void **state)
 	assert_true(st.rx_packets >= 100);
 	assert_int_equal(st.dtmf_rx, 3);
 	assert_true(st.rtcp_rx >= 2);
+	assert_int_equal(st.auth_failures, 0);
 	assert_int_equal(n, 0);
 
 	media_engine_destroy(e);
@@ -163,11 +184,29 @@ static void test_packet_path_allocates_nothing(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static void test_packet_path_allocates_nothing(void **state)
+{
+	(void)state;
+	run_packet_path(MEDIA_CRYPTO_NONE);
+}
+
+static void test_srtp_packet_path_allocates_nothing(void **state)
+{
+	(void)state;
+	if (!media_srtp_cm_alloc_free()) {
+		print_message("libsrtp runs its own AES-CM and HMAC-SHA1 here: %s\n",
+		              media_srtp_implementation());
+		skip();
+	}
+	run_packet_path(MEDIA_CRYPTO_AES_CM_128_HMAC_SHA1_80);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_counter_sees_allocations),
 	    cmocka_unit_test(test_packet_path_allocates_nothing),
+	    cmocka_unit_test(test_srtp_packet_path_allocates_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
