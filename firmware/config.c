@@ -86,7 +86,7 @@ static void fail(struct parse_state *st, const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool parse_bool(const char *v, bool *out)
+bool vmport_parse_bool(const char *v, bool *out)
 {
 	static const char *yes[] = {"yes", "on", "true", "1"}, *no[] = {"no", "off", "false", "0"};
 	for (size_t i = 0; i < 4; i++) {
@@ -207,7 +207,7 @@ static int set_value(struct parse_state *st, const struct key_def *k, const char
 		return 1;
 	}
 	case KEY_BOOL:
-		if (!parse_bool(value, field)) {
+		if (!vmport_parse_bool(value, field)) {
 			fail(st, "%s = '%s': must be yes or no", k->name, value);
 			return 0;
 		}

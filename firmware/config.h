@@ -63,5 +63,7 @@ int vmport_config_load(struct vmport_config *cfg, const char *path, char *err, s
 /* "<prefix><n>" for port n (1-based). */
 void vmport_config_device_name(const struct vmport_config *cfg, unsigned n, char out[16]);
 const char *vmport_security_mode_name(enum vmport_security_mode mode);
+/* An INI boolean: yes/on/true/1 or no/off/false/0, any case (the configuration and board files). */
+bool vmport_parse_bool(const char *v, bool *out);
 
 #endif

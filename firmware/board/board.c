@@ -1,5 +1,6 @@
 /* The board file: one table of keys drives parsing, range checks and the error messages. */
 #include "board.h"
+#include "config.h"
 #include "data_dir.h"
 
 #include <errno.h>
@@ -119,22 +120,6 @@ static bool backend_known(enum hal_kind kind, const char *name, const char **kno
 	return false;
 }
 
-static bool parse_bool(const char *v, bool *out)
-{
-	static const char *yes[] = {"yes", "on", "true", "1"}, *no[] = {"no", "off", "false", "0"};
-	for (size_t i = 0; i < 4; i++) {
-		if (!strcasecmp(v, yes[i])) {
-			*out = true;
-			return true;
-		}
-		if (!strcasecmp(v, no[i])) {
-			*out = false;
-			return true;
-		}
-	}
-	return false;
-}
-
 static int set_value(struct parse_state *st, const struct key_def *k, const char *value)
 {
 	void *field = (char *)st->b + k->offset;
@@ -185,7 +170,7 @@ static int set_value(struct parse_state *st, const struct key_def *k, const char
 		return 1;
 	}
 	case KEY_BOOL:
-		if (!parse_bool(value, field)) {
+		if (!vmport_parse_bool(value, field)) {
 			fail(st, "%s = '%s': must be yes or no", k->name, value);
 			return 0;
 		}
