@@ -116,7 +116,7 @@ static void server_cert_refused(void *arg, size_t server)
 	snprintf(detail, sizeof(detail), "CallManager %s presented a certificate the CTL does not pin",
 	         r->cfg.cucm[server].host);
 	/* One refetch at a time: ports that fail meanwhile wait for its outcome. */
-	if (!r->trust_timer.armed)
+	if (!r->trust_timer.armed && !vm_run_trust_busy(r))
 		refresh_trust(r, VM_TRUST_WHY_CERT_REJECTED, detail);
 }
 
@@ -144,9 +144,21 @@ static void on_trust_timer(struct vm_loop *loop, struct vm_timer *t)
 
 static void refresh_trust(struct vm_run *r, enum vm_trust_why why, const char *detail)
 {
-	struct vm_trust_result res;
-	if (vm_trust_refresh(r->trust, why, detail, &res) == VM_TRUST_RETRY) {
-		vm_timer_arm_in(&r->loop, &r->trust_timer, res.retry_ms);
+	int rc = vm_run_trust_refresh(r, why, detail);
+	if (rc < 0) {
+		/* No thread: try again later rather than block the loop. */
+		LOGE("trust", "cannot start the CTL fetch (%s); Starting retry timer -> %u msec",
+		     strerror(-rc), VM_TRUST_RETRY_MS);
+		vm_timer_arm_in(&r->loop, &r->trust_timer, VM_TRUST_RETRY_MS);
+	}
+}
+
+void vm_run_trust_done(struct vm_run *r, enum vm_trust_status status, const struct vm_trust_result *res)
+{
+	if (r->stopping)
+		return;
+	if (status == VM_TRUST_RETRY) {
+		vm_timer_arm_in(&r->loop, &r->trust_timer, res->retry_ms);
 		return;
 	}
 	start_group(r);
@@ -253,6 +265,7 @@ static int open_signals(struct vm_run *r)
 static void cleanup(struct vm_run *r)
 {
 	vm_run_board_close(r, r->exit_status == 0);
+	vm_run_trust_close(r);
 	if (r->group)
 		vm_port_group_free(r->group);
 	vm_control_close(&r->control);

@@ -14,9 +14,12 @@
 #include "loop/loop.h"
 #include "media/media.h"
 #include "sccp/sccp_port.h"
+#include "trust/trust.h"
 
 struct vm_port_group;
 struct vm_trust;
+struct vm_trust_result;
+struct vm_run_trust_job;
 struct tls_ctx;
 struct media_clip;
 
@@ -50,7 +53,8 @@ struct vm_run {
 	struct vm_timer stop_timer; /* shutdown deadline */
 
 	struct vm_trust *trust;
-	struct tls_ctx **tls; /* one client context per port (its own certificate) */
+	struct vm_run_trust_job *trust_job; /* run_trust.c: the CTL fetch off the loop */
+	struct tls_ctx **tls;               /* one client context per port (its own certificate) */
 	struct media_engine *media;
 	struct media_clip *greeting;
 	struct media_clip *beep;
@@ -95,6 +99,13 @@ int vm_run_board_open(struct vm_run *r, char *err, size_t cap);
 void vm_run_board_started(struct vm_run *r);
 void vm_run_board_status(void *arg);
 void vm_run_board_close(struct vm_run *r, bool clean);
+
+/* run_trust.c: CTL refreshes with the TFTP fetch on a thread. _refresh starts one unless one is
+ * in progress (0 or -errno); when it ends, the loop thread calls vm_run_trust_done (run.c). */
+int vm_run_trust_refresh(struct vm_run *r, enum vm_trust_why why, const char *detail);
+bool vm_run_trust_busy(const struct vm_run *r);
+void vm_run_trust_close(struct vm_run *r);
+void vm_run_trust_done(struct vm_run *r, enum vm_trust_status status, const struct vm_trust_result *res);
 
 /* run_control.c */
 int vm_run_control_handler(void *arg, struct vm_control *ctl, int argc, char **argv);

@@ -457,26 +457,38 @@ int vm_trust_server_cert(struct vm_trust *t, const char *host, struct vm_trust_c
 
 /* ---- refresh ---- */
 
+void vm_trust_refresh_begin(const struct vm_trust *t, enum vm_trust_why why, const char *detail)
+{
+	LOGI(TRUST_COMPONENT, "fetching %s (%s%s%s)", t->filename, vm_trust_why_name(why), detail ? ": " : "",
+	     detail ? detail : "");
+}
+
 enum vm_trust_status vm_trust_refresh(struct vm_trust *t, enum vm_trust_why why, const char *detail,
                                       struct vm_trust_result *res)
+{
+	vm_trust_refresh_begin(t, why, detail);
+	uint8_t *buf;
+	size_t len;
+	char url[300];
+	int fr = vm_trust_fetch(t, &buf, &len, url, sizeof(url));
+	enum vm_trust_status st = vm_trust_refresh_finish(t, why, fr, buf, len, url, res);
+	free(buf);
+	return st;
+}
+
+enum vm_trust_status vm_trust_refresh_finish(struct vm_trust *t, enum vm_trust_why why, int fr,
+                                             const uint8_t *buf, size_t len, const char *url,
+                                             struct vm_trust_result *res)
 {
 	struct vm_trust_result local;
 	if (res == NULL)
 		res = &local;
 	memset(res, 0, sizeof(*res));
-	LOGI(TRUST_COMPONENT, "fetching %s (%s%s%s)", t->filename, vm_trust_why_name(why), detail ? ": " : "",
-	     detail ? detail : "");
-
-	uint8_t *buf;
-	size_t len;
-	char url[300];
 	bool had_in_use = t->ctl_in_use;
-	int fr = vm_trust_fetch(t, &buf, &len, url, sizeof(url));
 	enum ctl_err ar = CTL_ERR_MISSING;
 	if (fr == 0) {
 		res->fetched = true;
 		ar = vm_trust_accept(t, buf, len, url, res);
-		free(buf);
 	}
 	char failure[sizeof(res->reason)];
 	if (fr != 0)

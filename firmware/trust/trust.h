@@ -2,8 +2,9 @@
  * certificate picked for each CUCM server (protocol.md §6.5, §7.3, §9.1).
  *
  * Nothing here sleeps or keeps a timer. vm_trust_refresh() tries now (blocking for at most
- * n_tftp × tftp_timeout_ms in libcurl) and says whether registration may go on, or in how many
- * milliseconds the caller should try again (5000, as CUC does). The caller owns the timer.
+ * n_tftp × tftp_timeout_ms in libcurl; vmport run splits it to fetch on a thread, see
+ * vm_trust_refresh_begin) and says whether registration may go on, or in how many milliseconds
+ * the caller should try again (5000, as CUC does). The caller owns the timer.
  *
  * Trust store, in <state_dir>/trust/ (README.md in this folder has the details):
  *   CTLFile.tlv            the last accepted CTL, written atomically (temp + fsync + rename)
@@ -103,6 +104,15 @@ void vm_trust_free(struct vm_trust *t);
  * NULL. Returns res->status. */
 enum vm_trust_status vm_trust_refresh(struct vm_trust *t, enum vm_trust_why why, const char *detail,
                                       struct vm_trust_result *res);
+
+/* vm_trust_refresh in three steps, so that the fetch (up to tftp_timeout_ms per TFTP server) can
+ * run on another thread while the caller's event loop goes on: _begin logs the attempt (loop
+ * thread); vm_trust_fetch may run on any thread, alone (it reads only what init set); _finish
+ * (loop thread) takes the fetch's result as vm_trust_refresh would (buf stays the caller's). */
+void vm_trust_refresh_begin(const struct vm_trust *t, enum vm_trust_why why, const char *detail);
+enum vm_trust_status vm_trust_refresh_finish(struct vm_trust *t, enum vm_trust_why why, int fetch_result,
+                                             const uint8_t *buf, size_t len, const char *url,
+                                             struct vm_trust_result *res);
 
 /* The certificate pinned for a CUCM server given as in the configuration: an IPv4 literal matches
  * IP_ADDRESS; any host also matches DNS_NAME or the subject CN, ignoring case (no DNS lookups).

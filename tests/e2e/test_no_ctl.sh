@@ -7,7 +7,9 @@
 #  B. the CTL (labcm's, naming 127.0.0.1) has no record for the configured CUCM 127.0.0.2 (a
 #     second labcm listening there): "failed to find CCM Server '127.0.0.2' in CTL File",
 #     "Failed to extract any CCM Certificates - Registration cannot proceed. Starting retry timer
-#     -> 5000 msec"; it never connects to the CallManager on 127.0.0.2.
+#     -> 5000 msec"; it never connects to the CallManager on 127.0.0.2;
+#  C. a TFTP server that never answers: while the fetch waits out its timeout (on a thread),
+#     `vmport status` still answers at once: the event loop is not blocked.
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 PORTS=2
@@ -85,4 +87,27 @@ chmod 0644 "$E2E_DIR/tftproot/CTLFile.tlv"
 wait_for 15 "A: $PORTS ports registered once the CTL is there" all_registered vmA "$PORTS"
 log_has vmA "tftp command '$url' res=0" || fail "A: registered without fetching the CTL"
 say "A registered after the CTL appeared"
-echo "e2e no CTL / server not in CTL: all checks passed"
+# C. A TFTP server that never answers: each fetch takes the whole TFTP timeout (3 s). The fetch
+# runs off the event loop, so vmport answers its control socket meanwhile (a blocked loop would
+# answer only after the fetch gave up).
+silent_port=$(free_port)
+python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", '"$silent_port"'))
+time.sleep(600)' &
+E2E_PIDS+=("$!")
+vmport_conf vmC encrypted "$PORTS" "127.0.0.1:$lab_TLS" "127.0.0.1:$silent_port" "register_rate = 50"
+start vmC run -c "$E2E_DIR/vmC.ini"
+wait_for 10 "C: the first CTL fetch under way" log_has vmC "fetching CTLFile.tlv (start"
+t0=$(date +%s%N)
+"$VMPORT" status -c "$E2E_DIR/vmC.ini" >"$E2E_DIR/vmC.status" || fail "C: vmport status failed"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+head -n 1 "$E2E_DIR/vmC.status"
+[ "$ms" -lt 1000 ] || fail "C: status took $ms ms during the CTL fetch: the event loop was blocked"
+if log_has vmC "Error executing tftp command 'tftp://127.0.0.1:$silent_port/CTLFile.tlv'"; then
+  fail "C: the fetch had already given up when status answered (machine too slow to tell)"
+fi
+say "C: status answered in $ms ms while the CTL fetch was in progress"
+wait_for 10 "C: the silent TFTP server timed out" \
+  log_has vmC "Error executing tftp command 'tftp://127.0.0.1:$silent_port/CTLFile.tlv' res=28"
+grep -m1 "Error executing tftp command 'tftp://127.0.0.1:$silent_port" "$E2E_DIR/vmC.log"
+echo "e2e no CTL / server not in CTL / silent TFTP server: all checks passed"
