@@ -318,47 +318,44 @@ int vmport_config_parse_string(struct vmport_config *cfg, const char *text, cons
 	return check_whole(cfg, err, err_cap, name);
 }
 
-int vmport_config_load(struct vmport_config *cfg, const char *path, char *err, size_t err_cap)
+int vmport_read_text_file(const char *path, size_t max_len, char **out, char *err, size_t err_cap)
 {
+	*out = NULL;
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		snprintf(err, err_cap, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
-	char *text = NULL;
-	size_t len = 0, cap = 0;
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (len + n + 1 > cap) {
-			cap = (len + n + 1) * 2;
-			char *grown = realloc(text, cap);
-			if (!grown) {
-				free(text);
-				fclose(f);
-				snprintf(err, err_cap, "%s: out of memory", path);
-				return -1;
-			}
-			text = grown;
-		}
-		memcpy(text + len, chunk, n);
-		len += n;
-	}
-	bool read_error = ferror(f);
-	fclose(f);
-	if (read_error) {
-		free(text);
-		snprintf(err, err_cap, "%s: read error", path);
+	char *text = malloc(max_len + 1);
+	if (!text) {
+		fclose(f);
+		snprintf(err, err_cap, "%s: out of memory", path);
 		return -1;
 	}
-	if (!text) {
-		text = calloc(1, 1);
-		if (!text) {
-			snprintf(err, err_cap, "%s: out of memory", path);
-			return -1;
-		}
+	/* One byte more than allowed tells "too large" from "exactly the limit". */
+	size_t len = fread(text, 1, max_len + 1, f);
+	bool read_error = ferror(f);
+	fclose(f);
+	if (read_error || len > max_len) {
+		free(text);
+		if (read_error)
+			snprintf(err, err_cap, "%s: read error", path);
+		else if (max_len % 1024 == 0)
+			snprintf(err, err_cap, "%s: larger than %zu KiB", path, max_len / 1024);
+		else
+			snprintf(err, err_cap, "%s: larger than %zu bytes", path, max_len);
+		return -1;
 	}
 	text[len] = '\0';
+	*out = text;
+	return 0;
+}
+
+int vmport_config_load(struct vmport_config *cfg, const char *path, char *err, size_t err_cap)
+{
+	char *text;
+	if (vmport_read_text_file(path, VMPORT_CONFIG_MAX_BYTES, &text, err, err_cap) < 0)
+		return -1;
 	int rc = vmport_config_parse_string(cfg, text, path, err, err_cap);
 	free(text);
 	return rc;

@@ -63,6 +63,14 @@ int vmport_config_load(struct vmport_config *cfg, const char *path, char *err, s
 /* "<prefix><n>" for port n (1-based). */
 void vmport_config_device_name(const struct vmport_config *cfg, unsigned n, char out[16]);
 const char *vmport_security_mode_name(enum vmport_security_mode mode);
+/* A configuration file (vmport's, labcm's) larger than this is refused: they are a few KiB. */
+#define VMPORT_CONFIG_MAX_BYTES (1024u * 1024u)
+
+/* The whole text file at `path`, NUL-terminated, into *out (free()); at most max_len bytes.
+ * 0, or -1 with err naming the file and the problem (cannot open: ..., read error, larger than N
+ * KiB, out of memory). */
+int vmport_read_text_file(const char *path, size_t max_len, char **out, char *err, size_t err_cap);
+
 /* An INI boolean: yes/on/true/1 or no/off/false/0, any case (the configuration and board files). */
 bool vmport_parse_bool(const char *v, bool *out);
 

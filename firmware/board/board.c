@@ -269,28 +269,10 @@ int vm_board_parse_string(struct vm_board *b, const char *text, const char *name
 
 int vm_board_load(struct vm_board *b, const char *path, char *err, size_t err_cap)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		snprintf(err, err_cap, "%s: cannot open: %s", path, strerror(errno));
-		return -1;
-	}
 	/* A board file is a page of text; anything larger is not one. */
-	static const size_t max_len = 64 * 1024;
-	char *text = malloc(max_len + 1);
-	if (!text) {
-		fclose(f);
-		snprintf(err, err_cap, "%s: out of memory", path);
+	char *text;
+	if (vmport_read_text_file(path, 64 * 1024, &text, err, err_cap) < 0)
 		return -1;
-	}
-	size_t len = fread(text, 1, max_len + 1, f);
-	bool read_error = ferror(f);
-	fclose(f);
-	if (read_error || len > max_len) {
-		free(text);
-		snprintf(err, err_cap, "%s: %s", path, read_error ? "read error" : "larger than 64 KiB");
-		return -1;
-	}
-	text[len] = '\0';
 	int rc = vm_board_parse_string(b, text, path, err, err_cap);
 	free(text);
 	return rc;

@@ -1,5 +1,6 @@
 /* labcm configuration: one key table for [labcm], device groups expanded after parsing. */
 #include "labcm/labcm_config.h"
+#include "config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -501,39 +502,11 @@ int labcm_config_parse_string(struct labcm_config *cfg, const char *text, const 
 
 int labcm_config_load(struct labcm_config *cfg, const char *path, char *err, size_t err_cap)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
+	char *text;
+	if (vmport_read_text_file(path, VMPORT_CONFIG_MAX_BYTES, &text, err, err_cap) < 0) {
 		labcm_config_defaults(cfg);
-		snprintf(err, err_cap, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
-	char *text = NULL;
-	size_t len = 0, cap = 0;
-	char chunk[4096];
-	size_t n;
-	bool oom = false;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (len + n + 1 > cap) {
-			cap = (len + n + 1) * 2;
-			char *grown = realloc(text, cap);
-			if (!grown) {
-				oom = true;
-				break;
-			}
-			text = grown;
-		}
-		memcpy(text + len, chunk, n);
-		len += n;
-	}
-	bool read_error = ferror(f);
-	fclose(f);
-	if (oom || read_error || (!text && !(text = calloc(1, 1)))) {
-		free(text);
-		labcm_config_defaults(cfg);
-		snprintf(err, err_cap, "%s: %s", path, oom ? "out of memory" : "read error");
-		return -1;
-	}
-	text[len] = '\0';
 	int rc = labcm_config_parse_string(cfg, text, path, err, err_cap);
 	free(text);
 	return rc;

@@ -125,6 +125,44 @@ static void test_load_missing_file(void **state)
 	assert_non_null(strstr(err, "/nonexistent/vmport.ini: cannot open: No such file or directory"));
 }
 
+/* The shared file reader: a file of exactly the limit is read whole, one byte more is refused
+ * with its name and the limit, an empty one is an empty string. */
+static void test_read_text_file_limits(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/vmport-readtext-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	char *text = NULL;
+	char err[256] = "";
+	assert_int_equal(vmport_read_text_file(path, 16, &text, err, sizeof(err)), 0);
+	assert_string_equal(text, "");
+	free(text);
+	assert_int_equal(write(fd, "0123456789abcdef", 16), 16);
+	assert_int_equal(vmport_read_text_file(path, 16, &text, err, sizeof(err)), 0);
+	assert_string_equal(text, "0123456789abcdef");
+	free(text);
+	assert_int_equal(write(fd, "!", 1), 1);
+	assert_int_equal(vmport_read_text_file(path, 2048, &text, err, sizeof(err)), 0);
+	free(text);
+	assert_int_equal(vmport_read_text_file(path, 16, &text, err, sizeof(err)), -1);
+	assert_null(text);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, ": larger than 16 bytes"));
+	close(fd);
+	unlink(path);
+	/* A configuration over 1 MiB is refused before it is parsed. */
+	strcpy(path, "/tmp/vmport-readtext-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, VMPORT_CONFIG_MAX_BYTES + 1), 0);
+	close(fd);
+	struct vmport_config c;
+	assert_int_equal(vmport_config_load(&c, path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ": larger than 1024 KiB"));
+	unlink(path);
+}
+
 static void test_load_file(void **state)
 {
 	(void)state;
@@ -147,6 +185,7 @@ int main(void)
 	    cmocka_unit_test(test_server_lists_and_default_ports),
 	    cmocka_unit_test(test_errors_name_the_line),
 	    cmocka_unit_test(test_load_missing_file),
+	    cmocka_unit_test(test_read_text_file_limits),
 	    cmocka_unit_test(test_load_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
