@@ -8,6 +8,7 @@ int cmd_ca(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_mwi(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
 int cmd_messages(int argc, char **argv);
 int cmd_labcm(int argc, char **argv);
 

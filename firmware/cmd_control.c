@@ -1,5 +1,5 @@
-/* `vmport status`, `vmport mwi on|off E` and `vmport messages heard E`: talk to a running
- * `vmport run` over its control socket (<state_dir>/vmport.sock). */
+/* `vmport status`, `vmport mwi on|off E`, `vmport monitor PORT|off` and `vmport messages heard E`:
+ * talk to a running `vmport run` over its control socket (<state_dir>/vmport.sock). */
 #include "cmd.h"
 
 #include "config.h"
@@ -83,6 +83,21 @@ int cmd_mwi(int argc, char **argv)
 	}
 	char req[128];
 	snprintf(req, sizeof(req), "mwi %s %s", rest[0], rest[1]);
+	return ask(&cfg, req);
+}
+
+int cmd_monitor(int argc, char **argv)
+{
+	struct vmport_config cfg;
+	char *rest[8];
+	int n;
+	if (argc > 9 || load_conf(argc, argv, &cfg, rest, &n) < 0 || n > 1 ||
+	    (n == 1 && (!rest[0][0] || strlen(rest[0]) > 60 || strchr(rest[0], ' ')))) {
+		fprintf(stderr, "usage: vmport monitor [PORT|off] -c CONF\n");
+		return 2;
+	}
+	char req[96];
+	snprintf(req, sizeof(req), n ? "monitor %s" : "monitor", n ? rest[0] : "");
 	return ask(&cfg, req);
 }
 

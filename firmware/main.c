@@ -33,6 +33,7 @@ static const struct vmport_cmd commands[] = {
      "run -c CONF [-v]         run the port group in the foreground (SIGTERM: unregister, exit)"},
     {"status", cmd_status, "status -c CONF          one line per port of the running port group"},
     {"mwi", cmd_mwi, "mwi on|off EXT -c CONF  set or clear the message-waiting lamp of EXT"},
+    {"monitor", cmd_monitor, "monitor [PORT|off] -c CONF  listen to a port's calls on the board's codec"},
     {"messages", cmd_messages, "messages heard EXT -c CONF  mark EXT's messages heard (MWI off)"},
     {"ca", cmd_ca, "ca init|export-root|show -c CONF [-o ROOT.pem]  the root CA and port certificates"},
     {"labcm", cmd_labcm,

@@ -158,6 +158,33 @@ int media_send_digits(struct media_engine *e, unsigned ch, const char *digits);
 /* MEDIA_EV_STATS with the channel's counters; clear = reset them afterwards. */
 int media_request_stats(struct media_engine *e, unsigned ch, bool clear);
 
+/* ---- Call monitor: one channel's call, both directions mixed, on the board's codec output ----
+ *
+ * The device is a hal/audio playback instance the caller opened (control thread) and attaches
+ * before media_engine_start; it stays the caller's, to close after media_engine_stop. The media
+ * thread writes each period of the monitored channel (what it received after the jitter buffer
+ * plus what it sent) without waiting (hal_audio_write never blocks), starts the device when the
+ * channel's audio begins and stops it when the channel closes, so an idle monitor neither
+ * underruns nor counts. The channel stays selected across calls until another is chosen. */
+struct hal_audio;
+/* 0, or -EBUSY once the engine runs. */
+int media_monitor_attach(struct media_engine *e, struct hal_audio *dev);
+/* Listen to channel `ch`, or to none with -1. -ENODEV without a device, -EINVAL out of range,
+ * -EAGAIN when the command queue is full. */
+int media_monitor(struct media_engine *e, int ch);
+
+struct media_monitor_status {
+	bool attached;
+	int ch;       /* -1: none */
+	bool playing; /* the device runs: the channel has audio */
+	uint64_t frames_written;
+	uint64_t frames_dropped; /* found no room in the device buffer */
+	uint32_t underruns;
+	uint32_t errors;
+};
+/* Counters as the media thread last published them (relaxed reads). */
+void media_monitor_status(const struct media_engine *e, struct media_monitor_status *out);
+
 /* ---- Events ---- */
 
 struct media_stats {
@@ -197,6 +224,7 @@ enum media_event_type {
 	MEDIA_EV_RECORD_FAILED,    /* u.rec: err and reason say why; the temp file is removed */
 	MEDIA_EV_RECORD_DISCARDED, /* u.rec */
 	MEDIA_EV_REJECTED,         /* u.status: a command for this channel could not be applied */
+	MEDIA_EV_MONITOR_FAILED,   /* u.monitor: the device failed; monitoring stopped */
 };
 const char *media_event_name(int type);
 
@@ -223,6 +251,10 @@ struct media_event {
 			int err;         /* errno for RECORD_FAILED */
 			char reason[80]; /* strerror(err), e.g. "No space left on device" */
 		} rec;
+		struct {
+			int err;         /* -errno from the device */
+			char error[256]; /* the device's own words (hal_audio.error, same size) */
+		} monitor;
 	} u;
 };
 

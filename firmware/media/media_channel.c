@@ -498,6 +498,7 @@ void media_channel_close(struct media_engine *e, struct media_channel *c)
 	if (c->rec_active)
 		media_channel_stop_record(e, c, true);
 	media_grid_remove(e, c);
+	media_monitor_channel_closed(e, c);
 	close_sockets(e, c);
 	media_srtp_destroy(&c->srtp_rx);
 	media_srtp_destroy(&c->srtp_tx);
@@ -597,13 +598,16 @@ void media_channel_tx(struct media_engine *e, struct media_channel *c, uint64_t 
 	h.has_extension = false;
 	h.ssrc = c->ssrc;
 	h.seq = c->seq;
-	if (!(c->dtmf_active && dtmf_tick(e, c, &h, payload, &plen))) {
+	bool event = c->dtmf_active && dtmf_tick(e, c, &h, payload, &plen);
+	if (!event) {
 		h.payload_type = c->tx_pt;
 		h.timestamp = c->ts;
 		h.marker = c->marker_next;
 		plen = c->frame_samples;
 		fill_audio(e, c, payload, plen);
 	}
+	if (e->mon.ch == (int32_t)c->index)
+		media_monitor_tx(e, c, payload, plen, !event);
 	rtp_build_header(&h, pkt, RTP_HEADER_LEN);
 	size_t len = RTP_HEADER_LEN + plen;
 	c->seq++;
@@ -730,6 +734,8 @@ void media_channel_rx(struct media_engine *e, struct media_channel *c, uint64_t 
 	}
 
 	jitter_pop(&c->jb, e->pcm);
+	if (e->mon.ch == (int32_t)c->index)
+		media_monitor_rx(e, c, e->pcm, c->frame_samples);
 	const struct jitter_counters *jc = jitter_counters(&c->jb);
 	e->local.lost += jc->lost - c->jc_seen.lost;
 	c->jc_seen.lost = jc->lost;

@@ -55,6 +55,7 @@ const char *media_event_name(int type)
 	    [MEDIA_EV_RECORD_FAILED] = "record-failed",
 	    [MEDIA_EV_RECORD_DISCARDED] = "record-discarded",
 	    [MEDIA_EV_REJECTED] = "rejected",
+	    [MEDIA_EV_MONITOR_FAILED] = "monitor-failed",
 	};
 	if (type < 0 || (size_t)type >= sizeof(names) / sizeof(names[0]) || names[type] == NULL)
 		return "?";
@@ -137,6 +138,8 @@ int media_engine_create(const struct media_engine_config *cfg, struct media_engi
 	atomic_init(&e->stop, false);
 	atomic_init(&e->timing_reset, false);
 	atomic_init(&e->tid, 0);
+	e->mon.ch = -1;
+	atomic_init(&e->mon.pub_ch, -1);
 	e->port_cursor = (uint16_t)(cfg->port_min + (cfg->port_min & 1u));
 
 	unsigned n = cfg->max_channels;
@@ -269,6 +272,10 @@ static void event_status(struct media_engine *e, int type, uint32_t ch, int stat
 
 static void apply_command(struct media_engine *e, struct media_cmd *cmd)
 {
+	if (cmd->type == MEDIA_CMD_MONITOR) {
+		media_monitor_select(e, cmd->u.monitor_ch);
+		return;
+	}
 	if (cmd->ch >= e->cfg.max_channels)
 		return;
 	struct media_channel *c = &e->ch[cmd->ch];
@@ -546,6 +553,7 @@ static void *media_main(void *arg)
 		if (e->ch[i].state == MEDIA_CH_OPEN)
 			media_channel_close(e, &e->ch[i]);
 	}
+	media_monitor_quiet(e);
 	publish(e);
 	media_recorder_kick(e->rec);
 	signal_control(e);
@@ -813,6 +821,22 @@ int media_request_stats(struct media_engine *e, unsigned ch, bool clear)
 	if (cmd == NULL)
 		return rc;
 	cmd->u.clear = clear;
+	spsc_push_commit(&e->cmdq);
+	return 0;
+}
+
+int media_monitor(struct media_engine *e, int ch)
+{
+	if (e->mon.dev == NULL)
+		return -ENODEV;
+	if (ch < -1 || (ch >= 0 && (unsigned)ch >= e->cfg.max_channels))
+		return -EINVAL;
+	int rc;
+	/* The command is engine-wide; channel 0 only passes cmd_begin's range check. */
+	struct media_cmd *cmd = cmd_begin(e, 0, MEDIA_CMD_MONITOR, &rc);
+	if (cmd == NULL)
+		return rc;
+	cmd->u.monitor_ch = ch;
 	spsc_push_commit(&e->cmdq);
 	return 0;
 }

@@ -56,6 +56,7 @@ enum media_cmd_type {
 	MEDIA_CMD_STOP_RECORD,
 	MEDIA_CMD_DIGITS,
 	MEDIA_CMD_STATS,
+	MEDIA_CMD_MONITOR, /* u.monitor_ch: the channel to listen to, -1 none */
 };
 
 /* One command slot. Key material crosses only inside open.key / tx.key; the media thread wipes
@@ -77,6 +78,7 @@ struct media_cmd {
 		bool keep;
 		char digits[MEDIA_DIGITS_MAX + 1];
 		bool clear;
+		int32_t monitor_ch;
 	} u;
 };
 
@@ -160,6 +162,22 @@ struct media_totals_pub {
 	atomic_uint channels_open;
 };
 
+/* The call monitor (media_monitor.c). */
+struct media_monitor {
+	struct hal_audio *dev; /* attached before start; NULL: no monitor */
+	/* media thread */
+	int32_t ch;    /* the channel listened to, -1 none */
+	bool tx_valid; /* tx holds what the channel sent since its last receive pass */
+	uint16_t tx_len;
+	int16_t tx[MEDIA_FRAME_MAX];
+	int16_t mix[MEDIA_FRAME_MAX];
+	/* published */
+	atomic_int pub_ch;
+	atomic_bool pub_playing;
+	atomic_uint_fast64_t pub_written, pub_dropped;
+	atomic_uint pub_underruns, pub_errors;
+};
+
 struct media_retire {
 	struct media_clip *clip;
 	size_t seq; /* the command after whose processing the media thread no longer uses it */
@@ -210,6 +228,7 @@ struct media_engine {
 
 	/* ---- published ---- */
 	struct media_totals_pub pub;
+	struct media_monitor mon;
 
 	/* ---- control thread only ---- */
 	struct media_clip **ctl_clip;
@@ -231,6 +250,14 @@ void media_channel_clear_stats(struct media_channel *c);
 void media_channel_tx(struct media_engine *e, struct media_channel *c, uint64_t due_ns);
 void media_channel_rx(struct media_engine *e, struct media_channel *c, uint64_t now_ns, uint64_t slot);
 void media_channel_rtcp_input(struct media_engine *e, struct media_channel *c, uint64_t now_ns);
+
+/* media_monitor.c (media thread): hooks on the packet path of the monitored channel only */
+void media_monitor_select(struct media_engine *e, int32_t ch);
+void media_monitor_tx(struct media_engine *e, const struct media_channel *c, const uint8_t *payload, size_t n,
+                      bool audio);
+void media_monitor_rx(struct media_engine *e, const struct media_channel *c, const int16_t *pcm, size_t n);
+void media_monitor_channel_closed(struct media_engine *e, const struct media_channel *c);
+void media_monitor_quiet(struct media_engine *e);
 
 /* media_engine.c */
 struct media_event *media_event_push(struct media_engine *e, int type, uint32_t ch);

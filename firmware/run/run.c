@@ -234,6 +234,7 @@ static int open_media(struct vm_run *r, char *err, size_t cap)
 		snprintf(err, cap, "beep: out of memory");
 		return -1;
 	}
+	vm_run_monitor_open(r);
 	rc = media_engine_start(r->media);
 	if (rc < 0) {
 		snprintf(err, cap, "media engine start: %s", strerror(-rc));
@@ -278,6 +279,7 @@ static void cleanup(struct vm_run *r)
 		}
 		media_engine_destroy(r->media);
 	}
+	vm_run_monitor_close(r); /* after the media thread: it wrote to the device */
 	if (r->greeting)
 		media_clip_unref(r->greeting);
 	if (r->beep)
@@ -398,22 +400,24 @@ void vm_run_reload(struct vm_run *r)
 
 int cmd_run(int argc, char **argv)
 {
-	const char *conf = NULL;
+	const char *conf = NULL, *monitor = "";
 	const char *board = getenv("VMPORT_BOARD") ? getenv("VMPORT_BOARD") : "host";
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-c") && i + 1 < argc) {
 			conf = argv[++i];
 		} else if (!strcmp(argv[i], "-b") && i + 1 < argc) {
 			board = argv[++i];
+		} else if (!strcmp(argv[i], "--monitor") && i + 1 < argc) {
+			monitor = argv[++i];
 		} else if (!strcmp(argv[i], "-v")) {
 			vm_log_set_level(VM_LOG_DEBUG);
 		} else {
-			fprintf(stderr, "usage: vmport run -c CONF [-b BOARD] [-v]\n");
+			fprintf(stderr, "usage: vmport run -c CONF [-b BOARD] [--monitor PORT] [-v]\n");
 			return 2;
 		}
 	}
 	if (!conf) {
-		fprintf(stderr, "usage: vmport run -c CONF [-b BOARD] [-v]\n");
+		fprintf(stderr, "usage: vmport run -c CONF [-b BOARD] [--monitor PORT] [-v]\n");
 		return 2;
 	}
 	static struct vm_run r;
@@ -421,6 +425,7 @@ int cmd_run(int argc, char **argv)
 	r.signal_fd.fd = -1;
 	snprintf(r.conf_path, sizeof(r.conf_path), "%s", conf);
 	snprintf(r.board_name, sizeof(r.board_name), "%s", board);
+	snprintf(r.monitor_arg, sizeof(r.monitor_arg), "%s", monitor);
 	r.net_fd.fd = -1;
 	char err[512];
 	if (vmport_config_load(&r.cfg, conf, err, sizeof(err)) < 0) {

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "audio/hal_audio.h"
 #include "board/board.h"
 #include "config.h"
 #include "led/hal_led.h"
@@ -70,6 +71,8 @@ struct vm_run {
 	struct hal_net net;
 	struct vm_fd net_fd;
 	bool net_usable;
+	struct hal_audio monitor; /* [audio] monitor: run_monitor.c */
+	char monitor_arg[64];     /* run --monitor PORT */
 
 	char (*device_names)[16];
 	struct vm_run_call *calls;
@@ -106,6 +109,14 @@ int vm_run_trust_refresh(struct vm_run *r, enum vm_trust_why why, const char *de
 bool vm_run_trust_busy(const struct vm_run *r);
 void vm_run_trust_close(struct vm_run *r);
 void vm_run_trust_done(struct vm_run *r, enum vm_trust_status status, const struct vm_trust_result *res);
+
+/* run_monitor.c: the call monitor on the board's codec output */
+void vm_run_monitor_open(struct vm_run *r);
+void vm_run_monitor_close(struct vm_run *r);
+void vm_run_monitor_status(struct vm_run *r, struct vm_control *ctl);
+int vm_run_monitor_request(struct vm_run *r, struct vm_control *ctl, int argc, char **argv);
+/* A port by device name or by number (1..ports): its index, or -1. */
+int vm_run_port_index(const struct vm_run *r, const char *name);
 
 /* run_control.c */
 int vm_run_control_handler(void *arg, struct vm_control *ctl, int argc, char **argv);

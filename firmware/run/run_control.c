@@ -1,4 +1,4 @@
-/* The control socket of `vmport run`: status, MWI by hand, messages heard. */
+/* The control socket of `vmport run`: status, MWI by hand, the call monitor. */
 #include "run.h"
 
 #include "ports/port_group.h"
@@ -33,6 +33,7 @@ static void reply_status(struct vm_run *r, struct vm_control *ctl)
 		    (unsigned long long)ms->tx_packets, (unsigned long long)ms->rx_packets, ms->auth_failures,
 		    st.last_error[0] ? st.last_error : "-");
 	}
+	vm_run_monitor_status(r, ctl);
 }
 
 int vm_run_control_handler(void *arg, struct vm_control *ctl, int argc, char **argv)
@@ -52,6 +53,9 @@ int vm_run_control_handler(void *arg, struct vm_control *ctl, int argc, char **a
 		                 !strcmp(argv[1], "on") ? r->cfg.mwi_on_extension : r->cfg.mwi_off_extension);
 		return 0;
 	}
-	vm_control_reply(ctl, "error: unknown request '%s' (status | mwi on|off EXT)\n", argv[0]);
+	if (!strcmp(argv[0], "monitor"))
+		return vm_run_monitor_request(r, ctl, argc, argv);
+	vm_control_reply(ctl, "error: unknown request '%s' (status | mwi on|off EXT | monitor [PORT|off])\n",
+	                 argv[0]);
 	return -1;
 }

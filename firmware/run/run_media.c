@@ -246,6 +246,12 @@ static void on_media_event(struct vm_run *r, const struct media_event *ev)
 		     dev, (unsigned long long)ev->u.stats.tx_packets,
 		     (unsigned long long)ev->u.stats.rx_packets, ev->u.stats.auth_failures, ev->u.stats.lost);
 		return;
+	case MEDIA_EV_MONITOR_FAILED:
+		LOGE("monitor",
+		     "%s: the monitor device failed: %s; monitoring stopped (vmport monitor PORT "
+		     "tries again)",
+		     dev, ev->u.monitor.error);
+		return;
 	case MEDIA_EV_REJECTED:
 		LOGW("media", "%s: the media engine refused a command: %s", dev,
 		     media_status_name(ev->u.status));

@@ -4,7 +4,8 @@
  * both ways). First in plain RTP, so that libsrtp's own allocations, a property of its crypto
  * backend, cannot hide ours; then with AES_CM_128_HMAC_SHA1_80 where libsrtp runs
  * media_srtp_ossl.c's AES-CM and HMAC-SHA1, which allocate nothing per packet either (skipped
- * with another backend). Not built with AddressSanitizer, which owns malloc itself. */
+ * with another backend). Channel 0 is also monitored on a `null` audio device (the mix and
+ * hal_audio_write on every period). Not built with AddressSanitizer, which owns malloc itself. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -19,6 +20,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "audio/hal_audio.h"
 #include "clock/hal_clock.h"
 #include "media.h"
 #include "media_clip.h"
@@ -134,7 +136,14 @@ static void run_packet_path(uint32_t algorithm)
 	cfg.rt_backend = "null";
 	cfg.rtcp_interval_ms = 500;
 	assert_int_equal(media_engine_create(&cfg, &e), 0);
+	struct hal_audio monitor;
+	struct hal_audio_config ac;
+	memset(&monitor, 0, sizeof(monitor));
+	hal_audio_config_init(&ac, HAL_AUDIO_PLAYBACK);
+	assert_int_equal(hal_audio_open_by_name(&monitor, "null", &ac), 0);
+	assert_int_equal(media_monitor_attach(e, &monitor), 0);
 	assert_int_equal(media_engine_start(e), 0);
+	assert_int_equal(media_monitor(e, 0), 0);
 	assert_int_equal(media_clip_tone(1000, 8000, 1000, &tone), 0);
 
 	uint16_t port[2];
@@ -175,9 +184,14 @@ static void run_packet_path(uint32_t algorithm)
 	assert_int_equal(st.dtmf_rx, 3);
 	assert_true(st.rtcp_rx >= 2);
 	assert_int_equal(st.auth_failures, 0);
+	struct media_monitor_status ms;
+	media_monitor_status(e, &ms);
+	print_message("monitor: %llu frames written\n", (unsigned long long)ms.frames_written);
+	assert_true(ms.playing && ms.frames_written >= 2 * 8000);
 	assert_int_equal(n, 0);
 
 	media_engine_destroy(e);
+	assert_int_equal(hal_audio_close(&monitor), 0);
 	media_clip_unref(tone);
 	char cmd[160];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
