@@ -11,5 +11,6 @@ int cmd_mwi(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_messages(int argc, char **argv);
 int cmd_labcm(int argc, char **argv);
+int cmd_greeting(int argc, char **argv);
 
 #endif

@@ -30,11 +30,15 @@ static const struct vmport_cmd commands[] = {
     {"ctl", cmd_ctl,
      "ctl show FILE [-c CONF] | show --fetch -c CONF [--timeout MS]  the CTL as CUCM's `show ctl`"},
     {"run", cmd_run,
-     "run -c CONF [-v]         run the port group in the foreground (SIGTERM: unregister, exit)"},
+     "run -c CONF [-b BOARD] [--monitor PORT] [-v]  run the port group in the foreground (SIGTERM: "
+     "unregister, exit)"},
     {"status", cmd_status, "status -c CONF          one line per port of the running port group"},
     {"mwi", cmd_mwi, "mwi on|off EXT -c CONF  set or clear the message-waiting lamp of EXT"},
     {"monitor", cmd_monitor, "monitor [PORT|off] -c CONF  listen to a port's calls on the board's codec"},
     {"messages", cmd_messages, "messages heard EXT -c CONF  mark EXT's messages heard (MWI off)"},
+    {"greeting", cmd_greeting,
+     "greeting record -c CONF [-b BOARD] [--seconds N] [-o FILE]  record the greeting from the board's "
+     "codec input"},
     {"ca", cmd_ca, "ca init|export-root|show -c CONF [-o ROOT.pem]  the root CA and port certificates"},
     {"labcm", cmd_labcm,
      "labcm -c LABCONF | status -c LABCONF | call --from N --to N [--forward-to-voicemail] [--play F] "

@@ -1,6 +1,6 @@
 /* `vmport run -c CONF`: trust (CTL), certificates, the media engine and the port group on one
  * event loop, in the foreground. SIGTERM unregisters every port and exits 0; SIGHUP re-reads CONF
- * and re-registers only the ports whose settings changed. */
+ * and the greeting, and re-registers only the ports whose settings changed. */
 #include "run.h"
 #include "data_dir.h"
 
@@ -44,10 +44,13 @@ int vm_run_make_dirs(const char *path)
 	return 0;
 }
 
-/* The shipped greeting (data_dir.h says where it is looked for). */
-static void default_greeting(char *out, size_t cap)
+/* CONF's greeting, or the shipped one (data_dir.h says where it is looked for). */
+static void greeting_path(const struct vmport_config *cfg, char *out, size_t cap)
 {
-	(void)vm_data_find("greeting.wav", out, cap);
+	if (cfg->greeting[0])
+		snprintf(out, cap, "%s", cfg->greeting);
+	else
+		(void)vm_data_find("greeting.wav", out, cap);
 }
 
 static void on_all_stopped(void *arg)
@@ -221,10 +224,7 @@ static int open_media(struct vm_run *r, char *err, size_t cap)
 		return -1;
 	}
 	char path[VMPORT_PATH_MAX];
-	if (r->cfg.greeting[0])
-		snprintf(path, sizeof(path), "%s", r->cfg.greeting);
-	else
-		default_greeting(path, sizeof(path));
+	greeting_path(&r->cfg, path, sizeof(path));
 	char why[300];
 	if (media_clip_load_wav(path, &r->greeting, why, sizeof(why)) < 0) {
 		snprintf(err, cap, "greeting: %s", why);
@@ -382,6 +382,28 @@ static int run_main(struct vm_run *r)
 	return r->exit_status;
 }
 
+/* SIGHUP: load the greeting afresh (`vmport greeting record` may have replaced the file, or CONF
+ * names another). A clip that does not load leaves the previous one playing. Calls already
+ * playing the old clip hold their own reference (media_play), so dropping ours is safe. */
+static void reload_greeting(struct vm_run *r, const struct vmport_config *fresh)
+{
+	char path[VMPORT_PATH_MAX];
+	greeting_path(fresh, path, sizeof(path));
+	struct media_clip *clip = NULL;
+	char why[300];
+	if (media_clip_load_wav(path, &clip, why, sizeof(why)) < 0) {
+		LOGE("media", "SIGHUP: greeting: %s; keeping the previous greeting", why);
+		return;
+	}
+	struct media_clip *old = r->greeting;
+	r->greeting = clip;
+	if (old)
+		media_clip_unref(old);
+	snprintf(r->cfg.greeting, sizeof(r->cfg.greeting), "%s", fresh->greeting);
+	LOGI("media", "SIGHUP: greeting loaded from %s (%zu.%02zu s)", path, clip->samples / 8000u,
+	     clip->samples % 8000u / 80u);
+}
+
 void vm_run_reload(struct vm_run *r)
 {
 	struct vmport_config fresh;
@@ -396,6 +418,7 @@ void vm_run_reload(struct vm_run *r)
 	snprintf(r->cfg.mwi_off_extension, sizeof(r->cfg.mwi_off_extension), "%s", fresh.mwi_off_extension);
 	snprintf(r->cfg.messages_dir, sizeof(r->cfg.messages_dir), "%s", fresh.messages_dir);
 	r->cfg.max_message_seconds = fresh.max_message_seconds;
+	reload_greeting(r, &fresh);
 }
 
 int cmd_run(int argc, char **argv)
