@@ -69,20 +69,7 @@ static uint64_t process_cpu_ns(void)
 
 static const char *suite_name(unsigned suite)
 {
-	switch (suite) {
-	case MEDIA_CRYPTO_NONE:
-		return "plain RTP";
-	case MEDIA_CRYPTO_AES_CM_128_HMAC_SHA1_32:
-		return "AES_CM_128_HMAC_SHA1_32";
-	case MEDIA_CRYPTO_AES_CM_128_HMAC_SHA1_80:
-		return "AES_CM_128_HMAC_SHA1_80";
-	case MEDIA_CRYPTO_AEAD_AES_128_GCM:
-		return "AEAD_AES_128_GCM";
-	case MEDIA_CRYPTO_AEAD_AES_256_GCM:
-		return "AEAD_AES_256_GCM";
-	default:
-		return "?";
-	}
+	return suite == MEDIA_CRYPTO_NONE ? "plain RTP" : media_crypto_name(suite);
 }
 
 static void make_key(unsigned suite, struct media_key *k)

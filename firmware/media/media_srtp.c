@@ -82,16 +82,59 @@ static bool suite_lengths(uint32_t algorithm, unsigned *key_len, unsigned *salt_
 	}
 }
 
-int media_srtp_check_key(const struct media_key *key)
+const char *media_crypto_name(uint32_t algorithm)
+{
+	switch (algorithm) {
+	case MEDIA_CRYPTO_NONE:
+		return "none";
+	case MEDIA_CRYPTO_AES_CM_128_HMAC_SHA1_32:
+		return "AES_CM_128_HMAC_SHA1_32";
+	case MEDIA_CRYPTO_AES_CM_128_HMAC_SHA1_80:
+		return "AES_CM_128_HMAC_SHA1_80";
+	case 3:
+		return "F8_128_HMAC_SHA1_32";
+	case 4:
+		return "F8_128_HMAC_SHA1_80";
+	case MEDIA_CRYPTO_AEAD_AES_128_GCM:
+		return "AEAD_AES_128_GCM";
+	case MEDIA_CRYPTO_AEAD_AES_256_GCM:
+		return "AEAD_AES_256_GCM";
+	default:
+		return "unknown";
+	}
+}
+
+int media_srtp_key_problem(const struct media_key *key, char *why, size_t cap)
 {
 	unsigned kl, sl;
+	const char *name = media_crypto_name(key->algorithm);
 	if (key->algorithm == MEDIA_CRYPTO_NONE)
 		return MEDIA_OK;
-	if (!suite_lengths(key->algorithm, &kl, &sl))
+	if (!suite_lengths(key->algorithm, &kl, &sl)) {
+		if (why)
+			snprintf(why, cap, "SRTP suite %u (%s) is not implemented (only 1, 2, 5 and 6 are)",
+			         (unsigned)key->algorithm, name);
 		return MEDIA_ERR_CRYPTO;
-	if (key->key_len != kl || key->salt_len != sl)
+	}
+	if (key->key_len != kl) {
+		/* SCCP's key slot is 16 bytes (protocol.md §4.1): an AES-256 key cannot arrive in it. */
+		if (why)
+			snprintf(why, cap, "%s needs a %u-byte master key, the key block has %u%s", name, kl,
+			         key->key_len, kl > 16 ? " (SCCP's key slot holds 16 bytes)" : "");
 		return MEDIA_ERR_CRYPTO;
+	}
+	if (key->salt_len != sl) {
+		if (why)
+			snprintf(why, cap, "%s needs a %u-byte master salt, the key block has %u", name, sl,
+			         key->salt_len);
+		return MEDIA_ERR_CRYPTO;
+	}
 	return MEDIA_OK;
+}
+
+int media_srtp_check_key(const struct media_key *key)
+{
+	return media_srtp_key_problem(key, NULL, 0);
 }
 
 static void set_policy(srtp_policy_t *p, uint32_t algorithm)

@@ -40,6 +40,12 @@ bool media_srtp_cm_alloc_free(void);
 /* MEDIA_OK when the key block is one this engine implements (algorithm 0 always is), else
  * MEDIA_ERR_CRYPTO. Lengths must match the suite exactly. */
 int media_srtp_check_key(const struct media_key *key);
+/* The same check, and when refused a sentence for the log in why (if not NULL), e.g.
+ * "AEAD_AES_256_GCM needs a 32-byte master key, the key block has 16 (SCCP's key slot holds 16
+ * bytes)". */
+int media_srtp_key_problem(const struct media_key *key, char *why, size_t cap);
+/* The suite's name as SCCP numbers it ("AES_CM_128_HMAC_SHA1_32"; "unknown"). */
+const char *media_crypto_name(uint32_t algorithm);
 
 /* Build a context for `key`: inbound (unprotect, any SSRC) or outbound (protect, any SSRC). With
  * algorithm 0, s->session stays NULL and packets pass in the clear. The key block is wiped

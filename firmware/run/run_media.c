@@ -7,6 +7,7 @@
 #include "log.h"
 #include "media/media.h"
 #include "media/media_clip.h"
+#include "media/media_srtp.h"
 #include "ports/port_group.h"
 
 #include <errno.h>
@@ -107,13 +108,24 @@ void vm_run_media_action(void *arg, unsigned ch, const struct sccp_port_action *
 			                        MEDIA_ERR_INVALID_CODEC, ip, 0);
 			return;
 		}
+		char why[160];
+		if (media_srtp_key_problem(&req.key, why, sizeof(why)) != MEDIA_OK) {
+			LOGE("media", "%s: receive key refused: %s; answering EncDecFailed",
+			     r->device_names[ch], why);
+			sccp_secure_wipe(&req, sizeof(req));
+			uint8_t ip[4] = {0};
+			vm_port_group_rx_opened(r->group, ch, m->pass_through_party_id, MEDIA_ERR_CRYPTO, ip,
+			                        0);
+			return;
+		}
 		if (r->cfg.security_mode == VMPORT_ENCRYPTED && m->key.algorithm == 0)
 			LOGW("media",
 			     "%s: CallManager sent no SRTP key: this call's audio is plain RTP "
 			     "(the far end is not encrypted)",
 			     r->device_names[ch]);
-		int rc = media_open(r->media, ch, &req); /* wipes req.key */
+		int rc = media_open(r->media, ch, &req); /* wipes req.key when queued */
 		if (rc < 0) {
+			sccp_secure_wipe(&req, sizeof(req));
 			uint8_t ip[4] = {0};
 			vm_port_group_rx_opened(r->group, ch, m->pass_through_party_id,
 			                        rc == -EINVAL ? MEDIA_ERR_CRYPTO : MEDIA_ERR_UNKNOWN, ip, 0);
@@ -132,6 +144,13 @@ void vm_run_media_action(void *arg, unsigned ch, const struct sccp_port_action *
 		memcpy(&req.remote_addr, m->remote_ip, 4);
 		req.codec = codec_of(m->codec, &ok);
 		key_of(&m->key, &req.key);
+		char why[160];
+		if (media_srtp_key_problem(&req.key, why, sizeof(why)) != MEDIA_OK) {
+			LOGE("media", "%s: transmit key refused: %s; not transmitting", r->device_names[ch],
+			     why);
+			sccp_secure_wipe(&req, sizeof(req));
+			return;
+		}
 		int rc = media_start_tx(r->media, ch, &req);
 		if (rc < 0)
 			LOGE("media", "%s: cannot start transmitting: %s", r->device_names[ch],

@@ -337,6 +337,35 @@ static void test_refused_keys(void **state)
 	assert_false(media_srtp_secure(&s));
 }
 
+/* The sentence the port's log gets for each refusal. */
+static void test_refusal_reasons(void **state)
+{
+	(void)state;
+	struct media_key k;
+	uint8_t key[32] = {0}, salt[14] = {0};
+	char why[160];
+	make_key(&k, MEDIA_CRYPTO_AEAD_AES_256_GCM, key, 16, salt, 12);
+	assert_int_equal(media_srtp_key_problem(&k, why, sizeof(why)), MEDIA_ERR_CRYPTO);
+	assert_string_equal(why, "AEAD_AES_256_GCM needs a 32-byte master key, the key block has 16 (SCCP's "
+	                         "key slot holds 16 bytes)");
+	make_key(&k, MEDIA_CRYPTO_AES_CM_128_HMAC_SHA1_32, key, 16, salt, 12);
+	assert_int_equal(media_srtp_key_problem(&k, why, sizeof(why)), MEDIA_ERR_CRYPTO);
+	assert_string_equal(why, "AES_CM_128_HMAC_SHA1_32 needs a 14-byte master salt, the key block has 12");
+	make_key(&k, MEDIA_CRYPTO_AES_CM_128_HMAC_SHA1_80, key, 15, salt, 14);
+	assert_int_equal(media_srtp_key_problem(&k, why, sizeof(why)), MEDIA_ERR_CRYPTO);
+	assert_string_equal(why, "AES_CM_128_HMAC_SHA1_80 needs a 16-byte master key, the key block has 15");
+	make_key(&k, 4, key, 16, salt, 14);
+	assert_int_equal(media_srtp_key_problem(&k, why, sizeof(why)), MEDIA_ERR_CRYPTO);
+	assert_string_equal(why,
+	                    "SRTP suite 4 (F8_128_HMAC_SHA1_80) is not implemented (only 1, 2, 5 and 6 are)");
+	make_key(&k, 77, key, 16, salt, 14);
+	assert_int_equal(media_srtp_key_problem(&k, why, sizeof(why)), MEDIA_ERR_CRYPTO);
+	assert_string_equal(why, "SRTP suite 77 (unknown) is not implemented (only 1, 2, 5 and 6 are)");
+	make_key(&k, MEDIA_CRYPTO_AEAD_AES_128_GCM, key, 16, salt, 12);
+	assert_int_equal(media_srtp_key_problem(&k, why, sizeof(why)), MEDIA_OK);
+	assert_int_equal(media_srtp_check_key(&k), MEDIA_OK);
+}
+
 static void test_self_test(void **state)
 {
 	(void)state;
@@ -357,6 +386,7 @@ int main(void)
 	    cmocka_unit_test(test_independent_libsrtp_context),
 	    cmocka_unit_test(test_bit_flip_and_replay),
 	    cmocka_unit_test(test_refused_keys),
+	    cmocka_unit_test(test_refusal_reasons),
 	    cmocka_unit_test(test_self_test),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
