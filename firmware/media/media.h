@@ -175,14 +175,14 @@ int media_monitor(struct media_engine *e, int ch);
 
 struct media_monitor_status {
 	bool attached;
-	int ch;       /* -1: none */
+	int ch;       /* as last asked with media_monitor (applied at the next wake); -1: none */
 	bool playing; /* the device runs: the channel has audio */
 	uint64_t frames_written;
 	uint64_t frames_dropped; /* found no room in the device buffer */
 	uint32_t underruns;
 	uint32_t errors;
 };
-/* Counters as the media thread last published them (relaxed reads). */
+/* The selection as asked; counters as the media thread last published them (relaxed reads). */
 void media_monitor_status(const struct media_engine *e, struct media_monitor_status *out);
 
 /* ---- Events ---- */

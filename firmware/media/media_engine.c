@@ -139,7 +139,7 @@ int media_engine_create(const struct media_engine_config *cfg, struct media_engi
 	atomic_init(&e->timing_reset, false);
 	atomic_init(&e->tid, 0);
 	e->mon.ch = -1;
-	atomic_init(&e->mon.pub_ch, -1);
+	e->mon.ctl_ch = -1;
 	e->port_cursor = (uint16_t)(cfg->port_min + (cfg->port_min & 1u));
 
 	unsigned n = cfg->max_channels;
@@ -838,6 +838,7 @@ int media_monitor(struct media_engine *e, int ch)
 		return rc;
 	cmd->u.monitor_ch = ch;
 	spsc_push_commit(&e->cmdq);
+	e->mon.ctl_ch = ch;
 	return 0;
 }
 
@@ -848,6 +849,8 @@ int media_poll_event(struct media_engine *e, struct media_event *ev)
 	if (slot != NULL) {
 		*ev = *slot;
 		spsc_pop_release(&e->evq);
+		if (ev->type == MEDIA_EV_MONITOR_FAILED && e->mon.ctl_ch == (int32_t)ev->ch)
+			e->mon.ctl_ch = -1; /* the media thread has already let go of the channel */
 		return 1;
 	}
 	return media_recorder_poll_event(e->rec, ev);

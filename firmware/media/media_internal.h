@@ -171,8 +171,10 @@ struct media_monitor {
 	uint16_t tx_len;
 	int16_t tx[MEDIA_FRAME_MAX];
 	int16_t mix[MEDIA_FRAME_MAX];
+	/* control thread: the channel asked for (media_monitor), which the media thread applies at
+	 * its next wake; back to -1 when a MEDIA_EV_MONITOR_FAILED is polled */
+	int32_t ctl_ch;
 	/* published */
-	atomic_int pub_ch;
 	atomic_bool pub_playing;
 	atomic_uint_fast64_t pub_written, pub_dropped;
 	atomic_uint pub_underruns, pub_errors;

@@ -50,7 +50,6 @@ void media_monitor_select(struct media_engine *e, int32_t ch)
 	if (ch != m->ch)
 		media_monitor_quiet(e);
 	m->ch = ch;
-	atomic_store_explicit(&m->pub_ch, ch, memory_order_relaxed);
 }
 
 void media_monitor_tx(struct media_engine *e, const struct media_channel *c, const uint8_t *payload, size_t n,
@@ -131,7 +130,7 @@ int media_monitor_attach(struct media_engine *e, struct hal_audio *dev)
 		return -EINVAL;
 	e->mon.dev = dev;
 	e->mon.ch = -1;
-	atomic_store(&e->mon.pub_ch, -1);
+	e->mon.ctl_ch = -1;
 	return 0;
 }
 
@@ -140,7 +139,7 @@ void media_monitor_status(const struct media_engine *e, struct media_monitor_sta
 	const struct media_monitor *m = &e->mon;
 	memset(out, 0, sizeof(*out));
 	out->attached = m->dev != NULL;
-	out->ch = out->attached ? atomic_load_explicit(&m->pub_ch, memory_order_relaxed) : -1;
+	out->ch = out->attached ? m->ctl_ch : -1;
 	out->playing = atomic_load_explicit(&m->pub_playing, memory_order_relaxed);
 	out->frames_written = atomic_load_explicit(&m->pub_written, memory_order_relaxed);
 	out->frames_dropped = atomic_load_explicit(&m->pub_dropped, memory_order_relaxed);

@@ -149,8 +149,16 @@ static void test_refusals(void **state)
 	assert_int_equal(media_monitor_attach(e, &dev), -EBUSY);
 	assert_int_equal(media_monitor(e, 2), -EINVAL);
 	assert_int_equal(media_monitor(e, -2), -EINVAL);
+	/* The status says what was asked at once, not after the media thread's next wake (up to
+	 * 10 ms later): `vmport monitor 1` then `vmport status` must agree. */
+	struct media_monitor_status ms;
 	assert_int_equal(media_monitor(e, 1), 0);
+	media_monitor_status(e, &ms);
+	assert_true(ms.attached);
+	assert_int_equal(ms.ch, 1);
 	assert_int_equal(media_monitor(e, -1), 0);
+	media_monitor_status(e, &ms);
+	assert_int_equal(ms.ch, -1);
 	media_engine_destroy(e);
 	hal_audio_close(&dev);
 	hal_audio_close(&capture);
