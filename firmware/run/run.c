@@ -234,7 +234,8 @@ static int open_media(struct vm_run *r, char *err, size_t cap)
 		snprintf(err, cap, "beep: out of memory");
 		return -1;
 	}
-	vm_run_monitor_open(r);
+	if (vm_run_monitor_open(r, err, cap) < 0)
+		return -1;
 	rc = media_engine_start(r->media);
 	if (rc < 0) {
 		snprintf(err, cap, "media engine start: %s", strerror(-rc));

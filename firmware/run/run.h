@@ -111,7 +111,7 @@ void vm_run_trust_close(struct vm_run *r);
 void vm_run_trust_done(struct vm_run *r, enum vm_trust_status status, const struct vm_trust_result *res);
 
 /* run_monitor.c: the call monitor on the board's codec output */
-void vm_run_monitor_open(struct vm_run *r);
+int vm_run_monitor_open(struct vm_run *r, char *err, size_t cap);
 void vm_run_monitor_close(struct vm_run *r);
 void vm_run_monitor_status(struct vm_run *r, struct vm_control *ctl);
 int vm_run_monitor_request(struct vm_run *r, struct vm_control *ctl, int argc, char **argv);

@@ -12,34 +12,50 @@
 #include <stdlib.h>
 #include <string.h>
 
-void vm_run_monitor_open(struct vm_run *r)
+/* No usable device: vmport runs without monitoring, saying why, and that --monitor is ignored. */
+static void unusable(const struct vm_run *r, const char *why)
 {
+	if (r->monitor_arg[0])
+		LOGW("monitor", "%s; --monitor %s ignored, continuing without call monitoring", why,
+		     r->monitor_arg);
+	else
+		LOGW("monitor", "%s (continuing without call monitoring)", why);
+}
+
+/* Before the media thread starts. A `--monitor` that names no port is an error (-1, err); a
+ * device that cannot be opened is not: vmport runs without monitoring and says why. */
+int vm_run_monitor_open(struct vm_run *r, char *err, size_t cap)
+{
+	int port = -1;
+	if (r->monitor_arg[0] && (port = vm_run_port_index(r, r->monitor_arg)) < 0) {
+		snprintf(err, cap, "--monitor %s: no such port (a device name or 1..%u)", r->monitor_arg,
+		         r->cfg.ports);
+		return -1;
+	}
 	struct hal_audio_config ac;
 	if (!vm_board_audio_config(&r->board, HAL_AUDIO_PLAYBACK, &ac)) {
-		LOGI("monitor", "board %s has no [audio] monitor device: calls cannot be listened to",
-		     r->board_name);
-		return;
+		if (r->monitor_arg[0])
+			unusable(r, "the board has no [audio] monitor device");
+		else
+			LOGI("monitor", "board %s has no [audio] monitor device: calls cannot be listened to",
+			     r->board_name);
+		return 0;
 	}
 	if (hal_audio_open_by_name(&r->monitor, r->board.audio.backend, &ac) < 0) {
-		LOGW("monitor", "%s (continuing without call monitoring)", r->monitor.error);
-		return;
+		unusable(r, r->monitor.error);
+		return 0;
 	}
 	int rc = media_monitor_attach(r->media, &r->monitor);
 	if (rc < 0) {
-		LOGW("monitor", "cannot attach the monitor device: %s", strerror(-rc));
+		unusable(r, "the media engine refused the monitor device");
 		hal_audio_close(&r->monitor);
-		return;
+		return 0;
 	}
 	LOGI("monitor", "calls can be listened to on %s '%s' (vmport monitor PORT)", r->board.audio.backend,
 	     ac.device[0] ? ac.device : "-");
-	if (!r->monitor_arg[0])
-		return;
-	int port = vm_run_port_index(r, r->monitor_arg);
-	if (port < 0)
-		LOGW("monitor", "--monitor %s: no such port (a device name or 1..%u)", r->monitor_arg,
-		     r->cfg.ports);
-	else if (media_monitor(r->media, port) == 0)
+	if (port >= 0 && media_monitor(r->media, port) == 0)
 		LOGI("monitor", "listening to %s", r->device_names[port]);
+	return 0;
 }
 
 /* After the media thread has stopped: for the file backend this finishes the WAV. */

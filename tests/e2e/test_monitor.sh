@@ -3,8 +3,9 @@
 # names an ALSA monitor PCM (ALSA's own `file` plug-in over `null`, from an asoundrc given by
 # ALSA_CONFIG_PATH: real snd_pcm calls, no sound card). The caller plays 1 kHz, the port's
 # greeting is 440 Hz: what the monitor PCM received must carry both, mixed, for as long as the
-# call lasted. Then the control requests' errors, and a board whose monitor PCM does not exist
-# (vmport runs anyway, says why, and refuses `vmport monitor`).
+# call lasted. Then the control requests' errors, a --monitor naming no port (vmport refuses to
+# start), and a board whose monitor PCM does not exist (vmport runs anyway, says why, ignores
+# --monitor and refuses `vmport monitor`).
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 
@@ -74,10 +75,15 @@ say "monitor: greeting and caller heard on the codec PCM"
 
 # A monitor PCM that does not exist: the port group runs without monitoring and says so.
 rm -f "$E2E_DIR/vm/vmport.sock"
-start vm2 run -c "$E2E_DIR/vm.ini" -b "$E2E_DIR/boards/nocodec/board.ini"
+# A --monitor that names no port is a start-up error, not silently ignored.
+if timeout 20 "$VMPORT" run -c "$E2E_DIR/vm.ini" -b "$E2E_DIR/boards/codec/board.ini" --monitor 2 >"$E2E_DIR/bad.log" 2>&1; then
+  fail "vmport run started with --monitor 2 (one port)"
+fi
+grep -q -- "--monitor 2: no such port (a device name or 1..1)" "$E2E_DIR/bad.log" || fail "bad --monitor: $(tail -n 3 "$E2E_DIR/bad.log")"
+start vm2 run -c "$E2E_DIR/vm.ini" -b "$E2E_DIR/boards/nocodec/board.ini" --monitor 1
 wait_for 20 "1 port registered again" all_registered vm 1
 log_has vm2 "vmport_no_such_pcm" || fail "the missing PCM is not named in the log"
-log_has vm2 "continuing without call monitoring" || fail "no 'continuing without' warning"
+log_has vm2 "; --monitor 1 ignored, continuing without call monitoring" || fail "no '--monitor ignored' warning"
 if "$VMPORT" monitor 1 -c "$E2E_DIR/vm.ini" >"$E2E_DIR/m1.out" 2>&1; then fail "monitor accepted without a device"; fi
 grep -q "has no usable \[audio\] monitor device" "$E2E_DIR/m1.out" || fail "monitor error: $(cat "$E2E_DIR/m1.out")"
 "$VMPORT" status -c "$E2E_DIR/vm.ini" | grep -q "^monitor: none" || fail "status without a device"
